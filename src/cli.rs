@@ -1,0 +1,105 @@
+//! The command line. Every setting has a flag, an environment variable and a default;
+//! a `.env` file in the working directory is read first (real environment variables win).
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::store::StoreOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "krispyto",
+    version,
+    about = "Historical crypto prices and dashboard analytics, served over HTTP."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "KRISPYTO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://krispyto.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// The most database connections the server keeps open.
+    #[arg(
+        long,
+        env = "KRISPYTO_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Seconds a request waits for a free database connection before it is answered with an error.
+    #[arg(
+        long,
+        env = "KRISPYTO_DB_ACQUIRE_TIMEOUT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub db_acquire_timeout: u64,
+}
+
+impl DatabaseArgs {
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            database_url: self.database_url.clone(),
+            max_connections: self.db_max_connections.max(1),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Import Kaggle-format CSV files: files, directories of *.csv, .zip archives or http(s) URLs of zips.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, env = "KRISPYTO_ADDR", default_value = "127.0.0.1:8000")]
+    pub addr: String,
+
+    /// When the database holds no records yet, import this first: a directory of CSV files,
+    /// a .zip, or an http(s) URL of a zip.
+    #[arg(long, env = "KRISPYTO_DATA")]
+    pub data: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// CSV files, directories of *.csv, .zip archives, or http(s):// URLs of zip archives.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Never draw a progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+}

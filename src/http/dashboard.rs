@@ -1,0 +1,271 @@
+//! `GET /dashboard`: the compatibility route of the original frontend (shared/SPEC.md).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+
+use super::{ApiError, AppState};
+use crate::analytics::dashboard::{
+    dashboard_rows, sort_rows, CoinHistory, OrderBy, SortDirection, LOOKBACK_DAYS,
+};
+use crate::analytics::percent::reference_window;
+use crate::domain::{parse_calendar_date, Currency, DailyRecord};
+
+/// Which coins a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CoinSelection {
+    All,
+    /// Symbols or names as given (trimmed, de-duplicated case-insensitively, in order).
+    Listed(Vec<String>),
+}
+
+impl CoinSelection {
+    /// Parses `all` (any case) or a comma-separated list; empty items are ignored.
+    pub fn parse(parameter: &str, raw: Option<&str>) -> Result<CoinSelection, ApiError> {
+        let raw = raw.map(str::trim).unwrap_or_default();
+        if raw.is_empty() {
+            return Err(ApiError::BadRequest(format!(
+                "The '{parameter}' parameter is required: give 'all' or a comma-separated list of \
+                 symbols or names, e.g. {parameter}=btc,eth."
+            )));
+        }
+        if raw.eq_ignore_ascii_case("all") {
+            return Ok(CoinSelection::All);
+        }
+        let mut listed: Vec<String> = Vec::new();
+        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !listed.iter().any(|seen| seen.eq_ignore_ascii_case(item)) {
+                listed.push(item.to_owned());
+            }
+        }
+        if listed.is_empty() {
+            return Err(ApiError::BadRequest(format!(
+                "The '{parameter}' parameter lists no coin: give 'all' or symbols such as btc,eth."
+            )));
+        }
+        Ok(CoinSelection::Listed(listed))
+    }
+
+    /// The currencies selected, each once; unknown ids are a 404 naming every one of them.
+    /// A symbol match wins; a name (any case) is accepted where no symbol matches.
+    pub fn resolve<'a>(&self, currencies: &'a [Currency]) -> Result<Vec<&'a Currency>, ApiError> {
+        let CoinSelection::Listed(ids) = self else {
+            return Ok(currencies.iter().collect());
+        };
+        let mut found: Vec<&Currency> = Vec::with_capacity(ids.len());
+        let mut unknown: Vec<&str> = Vec::new();
+        for id in ids {
+            let hit = currencies
+                .iter()
+                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(id))
+                .or_else(|| {
+                    currencies
+                        .iter()
+                        .find(|c| c.name.to_lowercase() == id.to_lowercase())
+                });
+            match hit {
+                Some(c) if !found.iter().any(|f| f.id == c.id) => found.push(c),
+                Some(_) => {}
+                None => unknown.push(id),
+            }
+        }
+        if !unknown.is_empty() {
+            let quoted: Vec<String> = unknown.iter().map(|id| format!("'{id}'")).collect();
+            return Err(ApiError::NotFound(format!(
+                "No currency matches {}. Use symbols (BTC) or names (Bitcoin); /search?name=... finds one.",
+                quoted.join(", ")
+            )));
+        }
+        Ok(found)
+    }
+}
+
+/// A `/dashboard` request, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardQuery {
+    pub coins: CoinSelection,
+    pub date: Option<NaiveDate>,
+    pub order_by: OrderBy,
+    pub direction: SortDirection,
+}
+
+impl DashboardQuery {
+    pub fn parse(params: &HashMap<String, String>) -> Result<DashboardQuery, ApiError> {
+        let coins = CoinSelection::parse("id", params.get("id").map(String::as_str))?;
+        let date = match params.get("date").map(|d| d.trim()) {
+            None => None,
+            Some("") => {
+                return Err(ApiError::BadRequest(
+                    "The 'date' parameter is empty: give a date as YYYY-MM-DD, or leave it out for the latest day."
+                        .into(),
+                ))
+            }
+            Some(raw) => Some(parse_calendar_date(raw).map_err(|reason| {
+                ApiError::BadRequest(format!("The 'date' parameter is invalid: {reason}."))
+            })?),
+        };
+        let order_by = match params.get("order_by") {
+            None => OrderBy::Crypto,
+            Some(raw) => raw.parse().map_err(|reason| {
+                ApiError::BadRequest(format!("The 'order_by' parameter is invalid: {reason}."))
+            })?,
+        };
+        let direction = match params.get("order_type") {
+            None => SortDirection::Desc,
+            Some(raw) => raw.parse().map_err(|reason| {
+                ApiError::BadRequest(format!("The 'order_type' parameter is invalid: {reason}."))
+            })?,
+        };
+        Ok(DashboardQuery {
+            coins,
+            date,
+            order_by,
+            direction,
+        })
+    }
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let query = DashboardQuery::parse(&params)?;
+    let Some((first, last)) = state.store.date_range().await? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let currencies = state.store.currencies().await?;
+    let selected = query.coins.resolve(&currencies)?;
+    let day = query.date.unwrap_or(last);
+
+    let ids: Option<Vec<i64>> = match query.coins {
+        CoinSelection::All => None,
+        CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
+    };
+    let window = reference_window(day, &LOOKBACK_DAYS);
+    let records = state.store.records_on_days(ids.as_deref(), &window).await?;
+    let histories = group_by_coin(&selected, &records);
+    let coins: Vec<CoinHistory<'_>> = histories
+        .iter()
+        .map(|(currency, records)| CoinHistory { currency, records })
+        .collect();
+    let mut rows = dashboard_rows(day, &coins);
+    if rows.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "No requested coin has a record on {day}. The data covers {first} to {last}."
+        )));
+    }
+    sort_rows(&mut rows, query.order_by, query.direction);
+    Ok(Json(rows).into_response())
+}
+
+/// Splits records ordered by coin id into each selected coin's own sorted slice.
+fn group_by_coin<'a>(
+    selected: &[&'a Currency],
+    records: &[(i64, DailyRecord)],
+) -> Vec<(&'a Currency, Vec<DailyRecord>)> {
+    let mut by_id: HashMap<i64, Vec<DailyRecord>> = HashMap::with_capacity(selected.len());
+    for (id, record) in records {
+        by_id.entry(*id).or_default().push(*record);
+    }
+    selected
+        .iter()
+        .filter_map(|c| by_id.remove(&c.id).map(|records| (*c, records)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Symbol;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn bad_request(pairs: &[(&str, &str)]) -> String {
+        match DashboardQuery::parse(&params(pairs)) {
+            Err(ApiError::BadRequest(message)) => message,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_and_parsing() {
+        let q = DashboardQuery::parse(&params(&[("id", " BTC , eth,btc,,")])).unwrap();
+        assert_eq!(
+            q.coins,
+            CoinSelection::Listed(vec!["BTC".into(), "eth".into()])
+        );
+        assert_eq!(
+            (q.date, q.order_by, q.direction),
+            (None, OrderBy::Crypto, SortDirection::Desc)
+        );
+        let q = DashboardQuery::parse(&params(&[
+            ("id", "ALL"),
+            ("date", "2021-7-6"),
+            ("order_by", "Market_Cap"),
+            ("order_type", "ASC"),
+        ]))
+        .unwrap();
+        assert_eq!(q.coins, CoinSelection::All);
+        assert_eq!(q.date, NaiveDate::from_ymd_opt(2021, 7, 6));
+        assert_eq!(
+            (q.order_by, q.direction),
+            (OrderBy::MarketCap, SortDirection::Asc)
+        );
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        assert!(bad_request(&[]).contains("'id'"));
+        assert!(bad_request(&[("id", " ")]).contains("'id'"));
+        assert!(bad_request(&[("id", ",,")]).contains("'id'"));
+        assert!(bad_request(&[("id", "btc"), ("date", "2021-02-30")]).contains("'date'"));
+        assert!(bad_request(&[("id", "btc"), ("date", "")]).contains("'date'"));
+        assert!(bad_request(&[("id", "btc"), ("date", "yesterday")]).contains("'date'"));
+        assert!(bad_request(&[("id", "btc"), ("order_by", "volume")]).contains("'order_by'"));
+        assert!(bad_request(&[("id", "btc"), ("order_type", "up")]).contains("'order_type'"));
+    }
+
+    #[test]
+    fn ids_resolve_by_symbol_first_then_by_name() {
+        let currencies = vec![
+            Currency {
+                id: 1,
+                name: "Bitcoin".into(),
+                symbol: Symbol::parse("BTC").unwrap(),
+            },
+            Currency {
+                id: 2,
+                name: "EOS".into(),
+                symbol: Symbol::parse("EOS").unwrap(),
+            },
+            Currency {
+                id: 3,
+                name: "Binance Coin".into(),
+                symbol: Symbol::parse("BNB").unwrap(),
+            },
+        ];
+        let sel =
+            CoinSelection::Listed(vec!["bitcoin".into(), "btc".into(), "binance coin".into()]);
+        let ids: Vec<i64> = sel
+            .resolve(&currencies)
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, [1, 3]);
+        let sel = CoinSelection::Listed(vec!["btc".into(), "nope".into(), "zzz".into()]);
+        match sel.resolve(&currencies) {
+            Err(ApiError::NotFound(m)) => assert!(m.contains("'nope', 'zzz'"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `GET /search?name=X`: find one coin by exact name or symbol (shared/SPEC.md).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::Serialize;
+
+use super::{ApiError, AppState};
+use crate::domain::Currency;
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub name: String,
+    pub symbol: String,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<SearchHit>, ApiError> {
+    let wanted = params.get("name").map(|n| n.trim()).unwrap_or_default();
+    if wanted.is_empty() {
+        return Err(ApiError::BadRequest(
+            "The 'name' parameter is required: give a coin name or symbol, e.g. /search?name=bitcoin."
+                .into(),
+        ));
+    }
+    let currencies = state.store.currencies().await?;
+    let hit = find_currency(&currencies, wanted).ok_or_else(|| {
+        ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))
+    })?;
+    Ok(Json(SearchHit {
+        name: hit.name.clone(),
+        symbol: hit.symbol.to_string(),
+    }))
+}
+
+/// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces
+/// and punctuation (`binancecoin` finds `Binance Coin`).
+pub fn find_currency<'a>(currencies: &'a [Currency], wanted: &str) -> Option<&'a Currency> {
+    let lower = wanted.to_lowercase();
+    let squashed = squash(wanted);
+    currencies
+        .iter()
+        .find(|c| c.name.to_lowercase() == lower)
+        .or_else(|| {
+            currencies
+                .iter()
+                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(wanted))
+        })
+        .or_else(|| {
+            (!squashed.is_empty())
+                .then(|| currencies.iter().find(|c| squash(&c.name) == squashed))
+                .flatten()
+        })
+}
+
+/// Lower-case letters and digits only.
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Symbol;
+
+    fn coin(id: i64, name: &str, symbol: &str) -> Currency {
+        Currency {
+            id,
+            name: name.into(),
+            symbol: Symbol::parse(symbol).unwrap(),
+        }
+    }
+
+    #[test]
+    fn name_wins_over_symbol_then_squashed_names_match() {
+        let coins = [
+            coin(1, "Binance Coin", "BNB"),
+            coin(2, "Crypto.com Coin", "CRO"),
+            coin(3, "BNB", "XYZ"),
+        ];
+        assert_eq!(find_currency(&coins, "bnb").unwrap().id, 3, "name first");
+        assert_eq!(find_currency(&coins, "binancecoin").unwrap().id, 1);
+        assert_eq!(find_currency(&coins, "BINANCE COIN").unwrap().id, 1);
+        assert_eq!(find_currency(&coins, "cryptocom coin").unwrap().id, 2);
+        assert_eq!(find_currency(&coins, "cro").unwrap().id, 2);
+        assert!(find_currency(&coins, "bitcoin").is_none());
+        assert!(find_currency(&coins, "...").is_none());
+    }
+}

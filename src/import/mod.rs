@@ -1,0 +1,276 @@
+//! The importer: Kaggle-format CSV files in, one all-or-nothing write to the store out.
+//!
+//! Everything is read and checked before anything is written, and the write is a single
+//! transaction, so a refused file leaves the database exactly as it was.
+
+pub mod csv;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use self::csv::CoinRows;
+use self::source::{CsvInput, Source};
+use crate::domain::Symbol;
+use crate::store::{CoinUpdate, Store, StoreError, WriteSummary};
+
+/// Why an import was refused. Each names the file (and line and column where there is one).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file}, line {line}, column {column}: {reason}")]
+    Row {
+        file: String,
+        line: u64,
+        column: String,
+        reason: String,
+    },
+    #[error("{file}: {reason}")]
+    File { file: String, reason: String },
+    #[error("{source_name} {reason}")]
+    Source { source_name: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub files: usize,
+    #[serde(flatten)]
+    pub summary: WriteSummary,
+    pub seconds: f64,
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.summary;
+        write!(
+            f,
+            "Imported {} coins from {} files in {:.2} s: {} rows inserted, {} updated, {} unchanged",
+            s.coins, self.files, self.seconds, s.inserted, s.updated, s.unchanged
+        )?;
+        if s.coins_created + s.coins_renamed > 0 {
+            write!(
+                f,
+                "; {} coins created, {} renamed",
+                s.coins_created, s.coins_renamed
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether to draw a progress bar: only on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Auto,
+    Hidden,
+}
+
+/// Reads, checks and writes everything in `sources` as one transaction.
+pub async fn import(
+    store: &Store,
+    sources: &[Source],
+    progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let inputs = source::resolve(sources).await?;
+    let bar = progress_bar(progress, inputs.iter().map(CsvInput::size).sum());
+    let parse_bar = bar.clone();
+    let (files, updates) = tokio::task::spawn_blocking(move || parse_all(&inputs, &parse_bar))
+        .await
+        .map_err(|e| ImportError::Source {
+            source_name: "import".into(),
+            reason: format!("stopped unexpectedly: {e}"),
+        })??;
+
+    let rows: usize = updates.iter().map(|u| u.records.len()).sum();
+    bar.set_style(spinner_style());
+    bar.set_message(format!("writing {rows} rows of {} coins", updates.len()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let summary = store.apply(&updates).await;
+    bar.finish_and_clear();
+    Ok(ImportReport {
+        files,
+        summary: summary?,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Parses every file and merges the rows per coin, refusing conflicting duplicates.
+fn parse_all(
+    inputs: &[CsvInput],
+    bar: &ProgressBar,
+) -> Result<(usize, Vec<CoinUpdate>), ImportError> {
+    let mut file_names: Vec<String> = Vec::new();
+    let mut coins: BTreeMap<Symbol, CoinRows> = BTreeMap::new();
+    for input in inputs {
+        source::read_each(input, |name, bytes| {
+            let index = file_names.len();
+            file_names.push(name.to_owned());
+            bar.set_message(name.rsplit(['/', ':']).next().unwrap_or(name).to_owned());
+            for parsed in csv::parse_file(index, name, bytes)? {
+                merge(&mut coins, parsed, &file_names)?;
+            }
+            bar.inc(bytes.len() as u64);
+            Ok(())
+        })?;
+    }
+    let updates = coins
+        .into_values()
+        .map(|coin| into_update(coin, &file_names))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((file_names.len(), updates))
+}
+
+fn merge(
+    coins: &mut BTreeMap<Symbol, CoinRows>,
+    parsed: CoinRows,
+    file_names: &[String],
+) -> Result<(), ImportError> {
+    match coins.get_mut(&parsed.symbol) {
+        None => {
+            coins.insert(parsed.symbol.clone(), parsed);
+        }
+        Some(coin) if coin.name != parsed.name => {
+            let (file, line) = parsed.named_at;
+            return Err(ImportError::Row {
+                file: file_names[file].clone(),
+                line,
+                column: "Name".into(),
+                reason: format!(
+                    "'{}' differs from '{}' given for {} in {} line {}; one symbol has one name",
+                    parsed.name,
+                    coin.name,
+                    coin.symbol,
+                    file_names[coin.named_at.0],
+                    coin.named_at.1
+                ),
+            });
+        }
+        Some(coin) => coin.records.extend(parsed.records),
+    }
+    Ok(())
+}
+
+/// Sorts a coin's rows by date, drops exact repeats and refuses two different rows for a day.
+fn into_update(mut coin: CoinRows, file_names: &[String]) -> Result<CoinUpdate, ImportError> {
+    coin.records.sort_by_key(|r| r.record.date);
+    let mut records = Vec::with_capacity(coin.records.len());
+    for pair in coin.records.windows(2) {
+        let (earlier, later) = (&pair[0], &pair[1]);
+        if earlier.record.date == later.record.date && !earlier.record.same_values(&later.record) {
+            return Err(ImportError::Row {
+                file: file_names[later.file].clone(),
+                line: later.line,
+                column: "Date".into(),
+                reason: format!(
+                    "{} already has a different row for {} ({} line {}); keep one of them",
+                    coin.symbol, later.record.date, file_names[earlier.file], earlier.line
+                ),
+            });
+        }
+    }
+    for sourced in &coin.records {
+        if records
+            .last()
+            .is_none_or(|last: &crate::domain::DailyRecord| last.date != sourced.record.date)
+        {
+            records.push(sourced.record);
+        }
+    }
+    Ok(CoinUpdate {
+        symbol: coin.symbol,
+        name: Some(coin.name),
+        records,
+    })
+}
+
+fn progress_bar(progress: Progress, total_bytes: u64) -> ProgressBar {
+    if progress == Progress::Hidden || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total_bytes);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading [{bar:30}] {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_files(files: &[(&str, &str)]) -> Result<Vec<CoinUpdate>, ImportError> {
+        let mut names = Vec::new();
+        let mut coins = BTreeMap::new();
+        for (i, (name, body)) in files.iter().enumerate() {
+            names.push(name.to_string());
+            for parsed in csv::parse_file(i, name, body.as_bytes())? {
+                merge(&mut coins, parsed, &names)?;
+            }
+        }
+        coins
+            .into_values()
+            .map(|c| into_update(c, &names))
+            .collect()
+    }
+
+    const HEADER: &str = "Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap\n";
+
+    #[test]
+    fn exact_repeats_are_kept_once_and_rows_sorted() {
+        let body = format!(
+            "{HEADER}Bitcoin,BTC,2021-07-06,2,1,1,1,1,1\nBitcoin,BTC,2021-07-05,2,1,1,1,1,1\nBitcoin,BTC,2021-07-06,2,1,1,1,1,1\n"
+        );
+        let updates = parse_files(&[("a.csv", &body)]).unwrap();
+        let dates: Vec<String> = updates[0]
+            .records
+            .iter()
+            .map(|r| r.date.to_string())
+            .collect();
+        assert_eq!(dates, ["2021-07-05", "2021-07-06"]);
+    }
+
+    #[test]
+    fn two_different_rows_for_a_day_are_refused_even_across_files() {
+        let a = format!("{HEADER}Bitcoin,BTC,2021-07-06,2,1,1,1,1,1\n");
+        let b = format!(
+            "{HEADER}Bitcoin,BTC,2021-07-05,2,1,1,1,1,1\nBitcoin,BTC,2021-07-06,3,1,1,1,1,1\n"
+        );
+        let err = parse_files(&[("a.csv", &a), ("b.csv", &b)]).unwrap_err();
+        match err {
+            ImportError::Row {
+                file,
+                line,
+                column,
+                reason,
+            } => {
+                assert_eq!((file.as_str(), line, column.as_str()), ("b.csv", 3, "Date"));
+                assert!(reason.contains("a.csv line 2"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_symbol_with_two_names_across_files_is_refused() {
+        let a = format!("{HEADER}Bitcoin,BTC,2021-07-06,2,1,1,1,1,1\n");
+        let b = format!("{HEADER}Bitcoin Cash,BTC,2021-07-05,2,1,1,1,1,1\n");
+        let err = parse_files(&[("a.csv", &a), ("b.csv", &b)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("b.csv, line 2, column Name"), "{err}");
+    }
+}

@@ -1,0 +1,243 @@
+//! Every SQL statement krispyto runs lives under this module: `sqlite.rs` and `postgres.rs`
+//! hold the statements of each backend, and this file picks one from `DATABASE_URL` and
+//! holds the logic both share (how an import is applied, how errors are classified).
+
+mod postgres;
+mod sqlite;
+mod write;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use sqlx::{PgPool, SqlitePool};
+
+use crate::domain::{Currency, DailyRecord, Symbol};
+
+pub use write::{CoinUpdate, WriteSummary};
+
+/// The database behind krispyto: SQLite (the embedded default) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to open the store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub database_url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it is answered with an error.
+    pub acquire_timeout: Duration,
+}
+
+/// What went wrong in the store, classified for the callers that must tell users what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DATABASE_URL '{0}' is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error(
+        "the database cannot be reached ({0}); check DATABASE_URL and that the database is running"
+    )]
+    Unavailable(#[source] sqlx::Error),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("migrating the database failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            StoreError::Unavailable(error)
+        } else {
+            StoreError::Database(error)
+        }
+    }
+}
+
+/// Errors that mean "the database is not there right now", as opposed to a bad statement.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, database
+            // dropped, too many connections. SQLite: the file cannot be opened.
+            matches!(
+                db.code().as_deref(),
+                Some("57P01" | "57P02" | "57P03" | "3D000" | "53300" | "14")
+            )
+        }
+        _ => false,
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Opens the database named by `options.database_url`, creating a SQLite file if missing.
+    pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
+        let url = options.database_url.trim();
+        if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(sqlite::connect(url, options).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(postgres::connect(url, options).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// "sqlite" or "postgres", for logs and metrics.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the pending versioned migrations of this backend (`migrations/<backend>/`).
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that a connection can be had and answers a trivial query.
+    pub async fn ping(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await?,
+            Store::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+                return Ok(());
+            }
+        };
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(pool) => pool.close().await,
+            Store::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Every coin, ordered by id.
+    pub async fn currencies(&self) -> StoreResult<Vec<Currency>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::currencies(pool).await,
+            Store::Postgres(pool) => postgres::currencies(pool).await,
+        }
+    }
+
+    /// The first and last day that has any record, or `None` when there is no data yet.
+    pub async fn date_range(&self) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::date_range(pool).await,
+            Store::Postgres(pool) => postgres::date_range(pool).await,
+        }
+    }
+
+    /// The records dated on any of `days`, for the given coins (every coin when `None`),
+    /// ordered by coin, then date. One query whatever the number of coins.
+    pub async fn records_on_days(
+        &self,
+        currency_ids: Option<&[i64]>,
+        days: &[NaiveDate],
+    ) -> StoreResult<Vec<(i64, DailyRecord)>> {
+        if days.is_empty() || currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::records_on_days(pool, currency_ids, days).await,
+            Store::Postgres(pool) => postgres::records_on_days(pool, currency_ids, days).await,
+        }
+    }
+
+    /// The number of record rows, all coins together.
+    pub async fn record_count(&self) -> StoreResult<i64> {
+        match self {
+            Store::Sqlite(pool) => sqlite::record_count(pool).await,
+            Store::Postgres(pool) => postgres::record_count(pool).await,
+        }
+    }
+
+    /// The data generation: bumped by every change to currencies or records.
+    pub async fn generation(&self) -> StoreResult<i64> {
+        match self {
+            Store::Sqlite(pool) => sqlite::generation(pool).await,
+            Store::Postgres(pool) => postgres::generation(pool).await,
+        }
+    }
+
+    /// Creates or renames the given coins and upserts their records, all in one
+    /// transaction: either everything is written or nothing is.
+    pub async fn apply(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
+        match self {
+            Store::Sqlite(pool) => write::apply(sqlite::Writer::begin(pool).await?, updates).await,
+            Store::Postgres(pool) => {
+                write::apply(postgres::Writer::begin(pool).await?, updates).await
+            }
+        }
+    }
+}
+
+/// A record row as read back from either backend.
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    currency_id: i64,
+    date: NaiveDate,
+    open: f64,
+    high: f64,
+    low: f64,
+    close: f64,
+    volume: f64,
+    marketcap: f64,
+}
+
+impl RecordRow {
+    fn into_pair(self) -> (i64, DailyRecord) {
+        (
+            self.currency_id,
+            DailyRecord {
+                date: self.date,
+                open: self.open,
+                high: self.high,
+                low: self.low,
+                close: self.close,
+                volume: self.volume,
+                market_cap: self.marketcap,
+            },
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrencyRow {
+    id: i64,
+    name: String,
+    symbol: String,
+}
+
+impl CurrencyRow {
+    fn into_currency(self) -> StoreResult<Currency> {
+        let symbol = Symbol::parse(&self.symbol).map_err(|reason| {
+            StoreError::Conflict(format!(
+                "stored currency {} has a bad symbol: {reason}",
+                self.id
+            ))
+        })?;
+        Ok(Currency {
+            id: self.id,
+            name: self.name,
+            symbol,
+        })
+    }
+}

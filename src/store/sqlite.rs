@@ -1,0 +1,213 @@
+//! SQLite statements. Dates are stored as `YYYY-MM-DD` text.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+
+use super::write::WriteTransaction;
+use super::{CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use crate::domain::{Currency, DailyRecord, Symbol};
+
+/// SQLite allows 32,766 bound values per statement; a record row binds 8.
+const INSERT_BATCH_ROWS: usize = 4_000;
+
+pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<SqlitePool> {
+    let connect = SqliteConnectOptions::from_str(url)
+        .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?
+        .create_if_missing(true)
+        // WAL lets readers go on while an import writes; NORMAL is durable across
+        // application crashes, which is what a WAL database needs.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(connect)
+        .await?)
+}
+
+pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
+    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(CurrencyRow::into_currency)
+        .collect()
+}
+
+pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
+    let (first, last): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT MIN(date), MAX(date) FROM record")
+            .fetch_one(pool)
+            .await?;
+    let parse = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+    Ok(parse(first).zip(parse(last)))
+}
+
+pub(super) async fn records_on_days(
+    pool: &SqlitePool,
+    currency_ids: Option<&[i64]>,
+    days: &[NaiveDate],
+) -> StoreResult<Vec<(i64, DailyRecord)>> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE date IN (",
+    );
+    let mut list = query.separated(", ");
+    for day in days {
+        list.push_bind(*day);
+    }
+    query.push(")");
+    if let Some(ids) = currency_ids {
+        query.push(" AND currency_id IN (");
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        query.push(")");
+    }
+    query.push(" ORDER BY currency_id, date");
+    Ok(query
+        .build_query_as::<RecordRow>()
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(RecordRow::into_pair)
+        .collect())
+}
+
+pub(super) async fn record_count(pool: &SqlitePool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+        .fetch_one(pool)
+        .await?)
+}
+
+pub(super) async fn generation(pool: &SqlitePool) -> StoreResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
+/// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
+pub(super) struct Writer(Transaction<'static, Sqlite>);
+
+impl Writer {
+    pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer> {
+        Ok(Writer(pool.begin_with("BEGIN IMMEDIATE").await?))
+    }
+}
+
+impl WriteTransaction for Writer {
+    async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
+        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+            .fetch_all(&mut *self.0)
+            .await?
+            .into_iter()
+            .map(CurrencyRow::into_currency)
+            .collect()
+    }
+
+    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("INSERT INTO currency (name, symbol) VALUES (?1, ?2) RETURNING id")
+                .bind(name)
+                .bind(symbol.as_str())
+                .fetch_one(&mut *self.0)
+                .await?,
+        )
+    }
+
+    async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE currency SET name = ?1 WHERE id = ?2")
+            .bind(name)
+            .bind(id)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
+        Ok(sqlx::query_as::<_, RecordRow>(
+            "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+             FROM record WHERE currency_id = ?1 ORDER BY date",
+        )
+        .bind(currency_id)
+        .fetch_all(&mut *self.0)
+        .await?
+        .into_iter()
+        .map(|row| row.into_pair().1)
+        .collect())
+    }
+
+    async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
+        for chunk in rows.chunks(INSERT_BATCH_ROWS) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
+            );
+            query.push_values(chunk, |mut row, (currency_id, r)| {
+                row.push_bind(*currency_id)
+                    .push_bind(r.date)
+                    .push_bind(r.open)
+                    .push_bind(r.high)
+                    .push_bind(r.low)
+                    .push_bind(r.close)
+                    .push_bind(r.volume)
+                    .push_bind(r.market_cap);
+            });
+            query.build().execute(&mut *self.0).await?;
+        }
+        Ok(())
+    }
+
+    async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
+        // One prepared statement, reused: updates are rare and SQLite runs them in-process.
+        for (currency_id, r) in rows {
+            sqlx::query(
+                "UPDATE record SET open = ?1, high = ?2, low = ?3, close = ?4, volume = ?5, \
+                 marketcap = ?6 WHERE currency_id = ?7 AND date = ?8",
+            )
+            .bind(r.open)
+            .bind(r.high)
+            .bind(r.low)
+            .bind(r.close)
+            .bind(r.volume)
+            .bind(r.market_cap)
+            .bind(*currency_id)
+            .bind(r.date)
+            .execute(&mut *self.0)
+            .await?;
+        }
+        Ok(())
+    }
+
+    fn batch_rows(&self) -> usize {
+        INSERT_BATCH_ROWS
+    }
+
+    async fn bump_generation(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+        )
+        .fetch_one(&mut *self.0)
+        .await?)
+    }
+
+    async fn current_generation(&mut self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+                .fetch_one(&mut *self.0)
+                .await?,
+        )
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        Ok(self.0.commit().await?)
+    }
+}

@@ -1,0 +1,158 @@
+//! How a batch of coin updates is applied, the same on both backends: the statements differ,
+//! the decisions (create, rename, insert, update, leave unchanged) do not.
+
+use crate::domain::{Currency, DailyRecord, Symbol};
+
+use super::{StoreError, StoreResult};
+
+/// One coin's changes: make sure it exists under `name`, and upsert `records`.
+#[derive(Debug, Clone)]
+pub struct CoinUpdate {
+    pub symbol: Symbol,
+    /// `None` keeps the stored name (the coin must exist then).
+    pub name: Option<String>,
+    /// Sorted by date, one record per date.
+    pub records: Vec<DailyRecord>,
+}
+
+/// What a write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteSummary {
+    pub coins: usize,
+    pub coins_created: usize,
+    pub coins_renamed: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The data generation after the write (unchanged when nothing changed).
+    pub generation: i64,
+}
+
+/// The statements one backend runs inside the write transaction.
+pub(crate) trait WriteTransaction: Sized {
+    async fn currencies(&mut self) -> StoreResult<Vec<Currency>>;
+    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64>;
+    async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()>;
+    /// The coin's stored records, sorted by date.
+    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
+    async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
+    async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
+    /// The largest batch `insert_records`/`update_records` take at once.
+    fn batch_rows(&self) -> usize;
+    async fn bump_generation(&mut self) -> StoreResult<i64>;
+    async fn current_generation(&mut self) -> StoreResult<i64>;
+    async fn commit(self) -> StoreResult<()>;
+}
+
+/// Applies `updates` in the transaction `tx`, committing only when every step succeeded.
+/// Dropping `tx` on an early return rolls the transaction back.
+pub(crate) async fn apply<T: WriteTransaction>(
+    mut tx: T,
+    updates: &[CoinUpdate],
+) -> StoreResult<WriteSummary> {
+    let mut summary = WriteSummary {
+        coins: updates.len(),
+        ..WriteSummary::default()
+    };
+    let mut known = tx.currencies().await?;
+    let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
+    let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
+    let batch = tx.batch_rows();
+
+    for update in updates {
+        let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
+        let stored = tx.records_of(currency_id).await?;
+        let mut stored_iter = stored.iter().peekable();
+        for record in &update.records {
+            while stored_iter.next_if(|s| s.date < record.date).is_some() {}
+            match stored_iter.next_if(|s| s.date == record.date) {
+                Some(existing) if existing.same_values(record) => summary.unchanged += 1,
+                Some(_) => {
+                    summary.updated += 1;
+                    pending_updates.push((currency_id, *record));
+                }
+                None => {
+                    summary.inserted += 1;
+                    pending_inserts.push((currency_id, *record));
+                }
+            }
+            if pending_inserts.len() >= batch {
+                tx.insert_records(&pending_inserts).await?;
+                pending_inserts.clear();
+            }
+            if pending_updates.len() >= batch {
+                tx.update_records(&pending_updates).await?;
+                pending_updates.clear();
+            }
+        }
+    }
+    if !pending_inserts.is_empty() {
+        tx.insert_records(&pending_inserts).await?;
+    }
+    if !pending_updates.is_empty() {
+        tx.update_records(&pending_updates).await?;
+    }
+
+    let changed =
+        summary.coins_created + summary.coins_renamed + summary.inserted + summary.updated;
+    summary.generation = if changed > 0 {
+        tx.bump_generation().await?
+    } else {
+        tx.current_generation().await?
+    };
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
+/// another symbol already uses.
+async fn ensure_currency<T: WriteTransaction>(
+    tx: &mut T,
+    known: &mut Vec<Currency>,
+    update: &CoinUpdate,
+    summary: &mut WriteSummary,
+) -> StoreResult<i64> {
+    let name_taken_by_other = |known: &[Currency], name: &str| {
+        known
+            .iter()
+            .find(|c| c.name == name && c.symbol != update.symbol)
+            .map(|c| c.symbol.clone())
+    };
+    let existing = known.iter().position(|c| c.symbol == update.symbol);
+    match (existing, &update.name) {
+        (Some(index), None) => Ok(known[index].id),
+        (Some(index), Some(name)) if known[index].name == *name => Ok(known[index].id),
+        (Some(index), Some(name)) => {
+            if let Some(other) = name_taken_by_other(known, name) {
+                return Err(StoreError::Conflict(format!(
+                    "cannot rename {} to '{name}': that name belongs to {other}",
+                    update.symbol
+                )));
+            }
+            tx.rename_currency(known[index].id, name).await?;
+            known[index].name = name.clone();
+            summary.coins_renamed += 1;
+            Ok(known[index].id)
+        }
+        (None, None) => Err(StoreError::Conflict(format!(
+            "there is no coin with symbol {}; create it first",
+            update.symbol
+        ))),
+        (None, Some(name)) => {
+            if let Some(other) = name_taken_by_other(known, name) {
+                return Err(StoreError::Conflict(format!(
+                    "cannot add {} as '{name}': that name belongs to {other}",
+                    update.symbol
+                )));
+            }
+            let id = tx.insert_currency(&update.symbol, name).await?;
+            known.push(Currency {
+                id,
+                name: name.clone(),
+                symbol: update.symbol.clone(),
+            });
+            summary.coins_created += 1;
+            Ok(id)
+        }
+    }
+}
