@@ -1,0 +1,1 @@
+//! `/dashboard` against fixtures the tests write.

@@ -1,0 +1,7 @@
+//! Black-box API tests: each runs a real server on port 0 against SQLite and PostgreSQL.
+
+mod helpers;
+
+mod dashboard;
+mod real_data;
+mod search_and_service;

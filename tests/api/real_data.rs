@@ -1,0 +1,1 @@
+//! Tests on the real Kaggle data set in ../shared/data/kaggle-crypto.
