@@ -30,6 +30,8 @@ impl Application {
     /// Opens the store, applies migrations, imports `data` into an empty database and binds
     /// the listener. Fails, with a reason a person can act on, before serving anything.
     pub async fn build(config: AppConfig) -> anyhow::Result<Application> {
+        // Before the first import, so /metrics counts the rows of the startup import too.
+        crate::telemetry::metrics_handle();
         let store = Store::connect(&config.store)
             .await
             .context("cannot open the database")?;

@@ -14,19 +14,30 @@ use crate::domain::{Currency, DailyRecord};
 pub const LOOKBACK_DAYS: [u64; 3] = [1, 7, 30];
 
 /// One line of the dashboard, serialized with the field names the original frontend reads.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// (`ToSchema` documents it in /openapi.json exactly as serde writes it.)
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"crypto": "Bitcoin", "symbol": "BTC", "price": 34235.19, "24h": 1.52,
+    "7d": -2.1, "1m": null, "24h-volume": 26501259869.76, "market-cap": 641899161593.76}))]
 pub struct DashboardRow {
+    /// The coin's name.
     pub crypto: String,
+    /// The coin's symbol, upper-case.
     pub symbol: String,
+    /// That day's close.
     pub price: f64,
+    /// Percent change of the close against the day before (see the route's null rule).
     #[serde(rename = "24h")]
     pub change_24h: Option<f64>,
+    /// Percent change of the close against 7 days before.
     #[serde(rename = "7d")]
     pub change_7d: Option<f64>,
+    /// Percent change of the close against 30 days before.
     #[serde(rename = "1m")]
     pub change_1m: Option<f64>,
+    /// That day's volume.
     #[serde(rename = "24h-volume")]
     pub volume_24h: f64,
+    /// That day's market cap (0 where the source has none).
     #[serde(rename = "market-cap")]
     pub market_cap: f64,
 }

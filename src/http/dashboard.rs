@@ -8,9 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
-    dashboard_rows, sort_rows, CoinHistory, OrderBy, SortDirection, LOOKBACK_DAYS,
+    dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
 use crate::domain::{parse_calendar_date, Currency, DailyRecord};
@@ -129,6 +132,107 @@ impl DashboardQuery {
     }
 }
 
+/// The query of `/dashboard`, for the OpenAPI description (the handler parses the raw query
+/// itself, in `DashboardQuery::parse`, to word each 400).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct DashboardParams {
+    /// `all` (any case) or a comma-separated list of symbols, any case; blanks around items
+    /// are trimmed, empty items and duplicates ignored. A name (any case, e.g. `bitcoin`) is
+    /// accepted where no symbol matches. Missing, blank or listing no coin: 400. An item
+    /// matching no coin: 404 naming it.
+    #[param(pattern = r"[^\s,]", example = "btc,eth")]
+    id: String,
+    /// The day, `YYYY-MM-DD`; the zero padding may be left out (`2021-7-6` works too).
+    /// Default: the latest date in the database. Empty, malformed, or not a real calendar
+    /// date (`2021-02-30`): 400.
+    #[param(example = "2021-07-06")]
+    date: Option<NaiveDate>,
+    /// The sort key, any case. Default `crypto` (the name). `24h-volume` may be written
+    /// `24h_volume` and `market-cap` `market_cap`. Anything else: 400.
+    #[param(inline)]
+    order_by: Option<DashboardOrderBy>,
+    /// The sort direction, any case. Default `desc`. Anything else: 400. Nulls sort last in
+    /// both directions; ties by name.
+    #[param(inline)]
+    order_type: Option<DashboardOrderType>,
+}
+
+/// `order_by` of `/dashboard` (accepted in any case).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum DashboardOrderBy {
+    #[schema(rename = "crypto")]
+    Crypto,
+    #[schema(rename = "symbol")]
+    Symbol,
+    #[schema(rename = "price")]
+    Price,
+    #[schema(rename = "24h")]
+    Change24h,
+    #[schema(rename = "7d")]
+    Change7d,
+    #[schema(rename = "1m")]
+    Change1m,
+    #[schema(rename = "24h-volume")]
+    Volume24h,
+    #[schema(rename = "24h_volume")]
+    Volume24hAlias,
+    #[schema(rename = "market-cap")]
+    MarketCap,
+    #[schema(rename = "market_cap")]
+    MarketCapAlias,
+}
+
+/// `order_type` of `/dashboard` (accepted in any case).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+enum DashboardOrderType {
+    #[schema(rename = "asc")]
+    Asc,
+    #[schema(rename = "desc")]
+    Desc,
+}
+
+/// The price table of the original frontend: one row per requested coin with a record on
+/// the day, sorted as asked.
+#[utoipa::path(
+    get,
+    path = "/dashboard",
+    tag = "compatibility",
+    operation_id = "dashboard",
+    summary = "The price table of the original frontend",
+    description = "One row per requested coin that has a record dated exactly `date`: that \
+        day's close (`price`), volume (`24h-volume`) and market cap (`market-cap`), and the \
+        percent change of the close against the reference day `date` - 1, - 7 and - 30 days \
+        (`24h`, `7d`, `1m`): `(close - ref) / ref * 100`.\n\n\
+        **Null rule:** the reference is the coin's latest record on or before the reference \
+        day, if it is at most 3 days older than that day; otherwise, or where the reference \
+        close is 0, the change is `null`. A coin listed 10 days before `date` therefore has \
+        `24h` and `7d` and a `null` `1m`.\n\n\
+        Sorting is by `order_by` in `order_type`; names and symbols compare \
+        case-insensitively; `null`s sort last in both directions; ties by name.",
+    params(DashboardParams),
+    responses(
+        (status = 200, description = "The rows, sorted.", body = [DashboardRow]),
+        (status = 204, description = "The database holds no data at all yet (no body)."),
+        (status = 400, description = "A parameter is missing (`id`), empty or malformed; the \
+            message names it and what it accepts.", body = ErrorBody, examples(
+            ("missing id" = (value = json!({"error": "The 'id' parameter is required: give 'all' or a comma-separated list of symbols or names, e.g. id=btc,eth."}))),
+            ("bad date" = (value = json!({"error": "The 'date' parameter is invalid: '2021-02-30' is not a real calendar date."}))),
+            ("bad order_by" = (value = json!({"error": "The 'order_by' parameter is invalid: order_by 'volume' is not supported; use one of crypto, symbol, price, 24h, 7d, 1m, 24h-volume (or 24h_volume), market-cap (or market_cap)."}))),
+        )),
+        (status = 404, description = "A listed id matches no coin, or no requested coin has a \
+            record on `date` (the message gives the range the data covers).", body = ErrorBody,
+            examples(
+            ("unknown id" = (value = json!({"error": "No currency matches 'nope'. Use symbols (BTC) or names (Bitcoin); /search?name=... finds one."}))),
+            ("no record that day" = (value = json!({"error": "No requested coin has a record on 2030-01-01. The data covers 2013-04-29 to 2021-07-06."}))),
+        )),
+        (status = 500, description = "The database cannot be reached or read; the message \
+            says so and leaks no internals.", body = ErrorBody, example = json!({"error": "The database cannot be reached right now. Try again shortly; if this persists, the server's operator should check that the database is running."})),
+    )
+)]
 pub async fn dashboard(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,

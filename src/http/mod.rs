@@ -4,17 +4,24 @@
 mod dashboard;
 pub mod error;
 mod health;
+pub mod metrics;
+pub mod openapi;
 mod search;
+
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
+use axum::middleware;
 use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::store::Store;
 pub use error::ApiError;
@@ -25,13 +32,26 @@ pub struct AppState {
     pub store: Store,
 }
 
+/// Every route krispyto serves, each registered with its OpenAPI operation: `routes!` reads
+/// the path and method from the handler's `#[utoipa::path]`, so a route cannot be served
+/// without being described, nor described at a path it is not served on. Add a route here,
+/// one line, and it is in `/openapi.json`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(dashboard::dashboard))
+        .routes(routes!(search::search))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(openapi::docs))
+        .routes(routes!(openapi::docs_asset))
+}
+
 /// Every route krispyto serves, with the layers around them.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/dashboard", get(dashboard::dashboard))
-        .route("/search", get(search::search))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    let (routes, _) = routes().split_for_parts();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -48,13 +68,28 @@ pub fn router(state: AppState) -> Router {
                 "The server hit an internal error. It is logged; try again, and report it if it persists.",
             )
         }))
+        .layer(middleware::from_fn(error::json_errors))
+        .layer(middleware::from_fn(metrics::track_requests))
         .layer(
+            // One log line per request, in the request's span: method and route template
+            // (never the raw URI, which carries user input), then status and latency.
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        route = %metrics::route_label(request),
+                    )
                 })
                 .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(|response: &Response, latency: Duration, _: &Span| {
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "request answered"
+                    );
+                })
+                .on_failure(()),
         )
 }
 
@@ -62,9 +97,16 @@ async fn not_found(request: Request) -> Response {
     error::error_body(
         StatusCode::NOT_FOUND,
         &format!(
-            "There is no route {} {}. The routes are /dashboard, /search, /healthz and /readyz.",
+            "There is no route {} {}. The routes are {}; /docs describes them.",
             request.method(),
-            request.uri().path()
+            request.uri().path(),
+            openapi::spec()
+                .paths
+                .paths
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     )
 }

@@ -5,16 +5,54 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
+use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::domain::Currency;
 
-#[derive(Debug, Serialize, PartialEq)]
+/// The coin found.
+#[derive(Debug, Serialize, PartialEq, ToSchema)]
+#[schema(example = json!({"name": "Bitcoin", "symbol": "BTC"}))]
 pub struct SearchHit {
     pub name: String,
+    /// Upper-case.
     pub symbol: String,
 }
 
+/// The query of `/search`, for the OpenAPI description (the handler reads the raw query so
+/// that a missing or blank name is a 400 it words itself).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct SearchParams {
+    /// A coin's name or symbol, any case, surrounding blanks ignored. Names also match
+    /// ignoring spaces and punctuation (`binancecoin` finds `Binance Coin`). Missing or blank
+    /// is a 400.
+    #[param(pattern = r"\S", example = "bitcoin")]
+    name: String,
+}
+
+/// Finds one coin by exact name, then symbol, then name ignoring spaces and punctuation.
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "compatibility",
+    operation_id = "search",
+    summary = "Find one coin by name or symbol",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "The coin: an exact, case-insensitive match on the name \
+            first, then on the symbol, then on the name ignoring spaces and punctuation.",
+            body = SearchHit),
+        (status = 400, description = "`name` is missing or blank.", body = ErrorBody,
+            example = json!({"error": "The 'name' parameter is required: give a coin name or symbol, e.g. /search?name=bitcoin."})),
+        (status = 404, description = "No coin has that name or symbol.", body = ErrorBody,
+            example = json!({"error": "No currency found with name or symbol 'dogecoin'."})),
+        (status = 500, description = "The database cannot be read; the message leaks no internals.",
+            body = ErrorBody),
+    )
+)]
 pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,

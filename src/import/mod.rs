@@ -94,11 +94,25 @@ pub async fn import(
     bar.enable_steady_tick(Duration::from_millis(120));
     let summary = store.apply(&updates).await;
     bar.finish_and_clear();
+    let summary = summary?;
+    count_imported_rows(&summary);
     Ok(ImportReport {
         files,
-        summary: summary?,
+        summary,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Adds a committed import's rows to the `/metrics` counter (a refused import wrote none).
+fn count_imported_rows(summary: &WriteSummary) {
+    for (outcome, rows) in [
+        ("inserted", summary.inserted),
+        ("updated", summary.updated),
+        ("unchanged", summary.unchanged),
+    ] {
+        metrics::counter!(crate::telemetry::metric::IMPORTED_ROWS, "outcome" => outcome)
+            .increment(rows as u64);
+    }
 }
 
 /// Parses every file and merges the rows per coin, refusing conflicting duplicates.

@@ -80,6 +80,14 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A snapshot of the connection pool, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 impl Store {
     /// Opens the database named by `options.database_url`, creating a SQLite file if missing.
     pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
@@ -120,6 +128,27 @@ impl Store {
             }
         };
         Ok(())
+    }
+
+    /// How many connections the pool holds open, how many of those are idle, and its maximum.
+    pub fn pool_usage(&self) -> PoolUsage {
+        let (open, idle, max) = match self {
+            Store::Sqlite(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+            Store::Postgres(pool) => (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            ),
+        };
+        PoolUsage {
+            open,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        }
     }
 
     pub async fn close(&self) {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Checks that /openapi.json is true: starts krispyto on a fresh SQLite database loaded with the
+# real data, and runs schemathesis against it with every check on. Exits non-zero on any
+# failure (a 5xx, a response that violates its schema, an undocumented status, ...).
+#
+# Usage: scripts/schemathesis.sh [extra schemathesis arguments]
+# Environment:
+#   KRISPYTO_DATA          data to load (default ../shared/data/kaggle-crypto, from the repo root)
+#   SCHEMATHESIS_EXAMPLES  max examples per operation and phase (default 60)
+#   SCHEMATHESIS_SEED      fixed seed for a reproducible run (default: random)
+set -euo pipefail
+
+SCHEMATHESIS_VERSION=4.32.5
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+data="${KRISPYTO_DATA:-../shared/data/kaggle-crypto}"
+examples="${SCHEMATHESIS_EXAMPLES:-60}"
+
+# schemathesis lives in a venv under target/, so the system Python stays untouched.
+venv="$repo_root/target/schemathesis-venv"
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    echo "==> installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+echo "==> building krispyto"
+cargo build --quiet --bin krispyto
+binary="$repo_root/target/debug/krispyto"
+
+workdir="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT INT TERM
+
+# A free port: bind port 0, read it back, release it.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+base="http://127.0.0.1:$port"
+
+echo "==> starting krispyto on $base with $data"
+DATABASE_URL="sqlite://$workdir/krispyto.db" RUST_LOG="${RUST_LOG:-warn}" \
+    "$binary" serve --addr "127.0.0.1:$port" --data "$data" >"$workdir/server.log" 2>&1 &
+server_pid=$!
+
+# Wait for /readyz (the import of the real data happens before the server listens).
+for _ in $(seq 1 300); do
+    if curl -fsS "$base/readyz" >/dev/null 2>&1; then
+        break
+    fi
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "krispyto exited before it was ready:" >&2
+        cat "$workdir/server.log" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+curl -fsS "$base/readyz" >/dev/null || {
+    echo "krispyto did not become ready in 60 s:" >&2
+    cat "$workdir/server.log" >&2
+    exit 1
+}
+
+seed_args=()
+if [[ -n "${SCHEMATHESIS_SEED:-}" ]]; then
+    seed_args=(--seed "$SCHEMATHESIS_SEED")
+fi
+
+echo "==> schemathesis $SCHEMATHESIS_VERSION: every check, up to $examples examples per operation"
+status=0
+"$venv/bin/schemathesis" run "$base/openapi.json" \
+    --checks all \
+    --max-examples "$examples" \
+    --workers 2 \
+    --request-timeout 30 \
+    --generation-database none \
+    --no-color \
+    "${seed_args[@]}" \
+    "$@" || status=$?
+
+if [[ $status -ne 0 ]]; then
+    echo "==> schemathesis found failures (exit $status); server log:" >&2
+    tail -n 50 "$workdir/server.log" >&2
+fi
+exit "$status"

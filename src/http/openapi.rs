@@ -1,0 +1,184 @@
+//! The OpenAPI 3.1 description of every route, generated from the handlers' `#[utoipa::path]`
+//! annotations as they are registered in `super::routes()`, and the two routes that publish
+//! it: `GET /openapi.json` and `GET /docs` (Swagger UI, embedded in the binary).
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDocument;
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::Config;
+
+use super::error::{error_body, ErrorBody};
+
+/// What the generated description says about the API as a whole; the paths come from the
+/// handlers registered in `super::routes()`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "krispyto",
+        description = "Historical daily crypto prices (one OHLCV and market-cap record per coin \
+                       per day) and the analytics a price dashboard needs.\n\n\
+                       Every error answer is JSON `{\"error\": \"...\"}` with a 4xx or 5xx status; \
+                       unknown routes answer 404 and wrong methods 405, both in JSON. Query \
+                       strings are decoded once and unknown parameters are ignored. Any origin \
+                       may GET (CORS). Dates are calendar days, `YYYY-MM-DD`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "compatibility", description = "The routes of the original Flask server, kept \
+            exactly as its React frontend calls them."),
+        (name = "service", description = "Probes, metrics and this description."),
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// The `bearer` security scheme the write routes name in their `security(...)`.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDocument) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The write token the server was started with, as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The description of every route `super::router` serves, built once per process.
+pub fn spec() -> &'static OpenApiDocument {
+    static SPEC: OnceLock<OpenApiDocument> = OnceLock::new();
+    SPEC.get_or_init(|| super::routes().into_openapi())
+}
+
+fn spec_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        spec()
+            .to_json()
+            .expect("the OpenAPI description serializes to JSON")
+    })
+}
+
+/// The OpenAPI 3.1 description of every route, generated from the code.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "service",
+    operation_id = "openapi",
+    summary = "This API's OpenAPI 3.1 description",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document (JSON).",
+            content_type = "application/json", body = Object),
+    )
+)]
+pub async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], spec_json()).into_response()
+}
+
+/// Swagger UI over `/openapi.json`, served from files embedded in the binary (no CDN).
+#[utoipa::path(
+    get,
+    path = "/docs",
+    tag = "service",
+    operation_id = "docs",
+    summary = "Swagger UI for this API",
+    responses(
+        (status = 200, description = "The Swagger UI page; its assets load from /docs/{file}.",
+            content_type = "text/html", body = String),
+    )
+)]
+pub async fn docs() -> Response {
+    swagger_file("index.html")
+}
+
+/// The files Swagger UI loads: scripts, style sheets, images.
+#[utoipa::path(
+    get,
+    path = "/docs/{file}",
+    tag = "service",
+    operation_id = "docs_asset",
+    summary = "A Swagger UI asset",
+    params(
+        ("file" = String, Path, description = "A file of the Swagger UI distribution.",
+            example = "swagger-ui.css"),
+    ),
+    responses(
+        (status = 200, description = "The file.", content(
+            (String = "text/html"),
+            (String = "text/css"),
+            (String = "text/javascript"),
+            (String = "application/json"),
+            (String = "image/png"),
+            (String = "application/octet-stream"),
+        )),
+        (status = 400, description = "The file name is not valid UTF-8 once percent-decoded.",
+            body = ErrorBody, content_type = "application/json"),
+        (status = 404, description = "No such file in the Swagger UI distribution.",
+            body = ErrorBody, content_type = "application/json"),
+    )
+)]
+pub async fn docs_asset(Path(file): Path<String>) -> Response {
+    swagger_file(&file)
+}
+
+fn swagger_config() -> Arc<Config<'static>> {
+    static CONFIG: OnceLock<Arc<Config<'static>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| Arc::new(Config::from("/openapi.json")))
+        .clone()
+}
+
+fn swagger_file(file: &str) -> Response {
+    match utoipa_swagger_ui::serve(file, swagger_config()) {
+        Ok(Some(found)) => {
+            let body = if file == "index.html" {
+                // The page links its assets relatively (`./swagger-ui.css`): anchor them under
+                // /docs/ so the page works at /docs, without a redirect to /docs/.
+                String::from_utf8_lossy(&found.bytes)
+                    .replacen("<head>", "<head>\n    <base href=\"/docs/\">", 1)
+                    .into_bytes()
+            } else {
+                found.bytes.into_owned()
+            };
+            ([(header::CONTENT_TYPE, content_type(file))], body).into_response()
+        }
+        Ok(None) => error_body(
+            StatusCode::NOT_FOUND,
+            &format!("Swagger UI has no file '{file}'. Open /docs for the API documentation."),
+        ),
+        Err(error) => {
+            tracing::error!(%error, file, "serving a Swagger UI file failed");
+            error_body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The documentation page failed to load. It is logged; /openapi.json still \
+                 describes the API.",
+            )
+        }
+    }
+}
+
+/// The content types `docs_asset` documents, by file extension.
+fn content_type(file: &str) -> &'static str {
+    match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
