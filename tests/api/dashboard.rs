@@ -112,7 +112,9 @@ async fn a_young_coin_a_gap_and_a_zero_reference(backend: Backend) {
     app.import_files(&[("gap.csv", file)]).await.unwrap();
     let body = app.get_json("/dashboard?id=gap&date=2021-07-06", 200).await;
     assert_eq!(body[0]["24h"], 50.0);
-    let message = app.get_error("/dashboard?id=gap&date=2021-07-05", 404).await;
+    let message = app
+        .get_error("/dashboard?id=gap&date=2021-07-05", 404)
+        .await;
     assert!(message.contains("2021-07-05"), "{message}");
 }
 
