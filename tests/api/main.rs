@@ -3,5 +3,6 @@
 mod helpers;
 
 mod dashboard;
+mod import_sources;
 mod real_data;
 mod search_and_service;
