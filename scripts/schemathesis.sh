@@ -74,7 +74,8 @@ fi
 
 echo "==> schemathesis $SCHEMATHESIS_VERSION: every check, up to $examples examples per operation"
 status=0
-"$venv/bin/schemathesis" run "$base/openapi.json" \
+# From the temporary directory: schemathesis leaves its own files (.schemathesis/) there.
+(cd "$workdir" && "$venv/bin/schemathesis" run "$base/openapi.json" \
     --checks all \
     --max-examples "$examples" \
     --workers 2 \
@@ -82,7 +83,7 @@ status=0
     --generation-database none \
     --no-color \
     "${seed_args[@]}" \
-    "$@" || status=$?
+    "$@") || status=$?
 
 if [[ $status -ne 0 ]]; then
     echo "==> schemathesis found failures (exit $status); server log:" >&2

@@ -4,5 +4,7 @@ mod helpers;
 
 mod dashboard;
 mod import_sources;
+mod metrics;
+mod openapi;
 mod real_data;
 mod search_and_service;
