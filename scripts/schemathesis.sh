@@ -75,7 +75,8 @@ fi
 echo "==> schemathesis $SCHEMATHESIS_VERSION: every check, up to $examples examples per operation"
 status=0
 # From the temporary directory: schemathesis leaves its own files (.schemathesis/) there.
-(cd "$workdir" && "$venv/bin/schemathesis" run "$base/openapi.json" \
+(cd "$workdir" && "$venv/bin/schemathesis" --config-file "$repo_root/scripts/schemathesis.toml" \
+    run "$base/openapi.json" \
     --checks all \
     --max-examples "$examples" \
     --workers 2 \

@@ -7,6 +7,7 @@ mod health;
 pub mod metrics;
 pub mod openapi;
 mod search;
+pub mod v1;
 
 use std::time::Duration;
 
@@ -46,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::openapi_json))
         .routes(routes!(openapi::docs))
         .routes(routes!(openapi::docs_asset))
+        .merge(v1::router())
 }
 
 /// Every route krispyto serves, with the layers around them.

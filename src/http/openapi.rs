@@ -31,6 +31,8 @@ use super::error::{error_body, ErrorBody};
     tags(
         (name = "compatibility", description = "The routes of the original Flask server, kept \
             exactly as its React frontend calls them."),
+        (name = "v1", description = "The read API: coins, candles, markets, search and \
+            statistics. Errors are `{\"error\": \"...\"}` with the right 4xx."),
         (name = "service", description = "Probes, metrics and this description."),
     ),
     components(schemas(ErrorBody)),

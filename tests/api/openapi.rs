@@ -19,6 +19,12 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("get", "/docs"),
     ("get", "/docs/{file}"),
+    ("get", "/api/v1/coins"),
+    ("get", "/api/v1/coins/{symbol}"),
+    ("get", "/api/v1/coins/{symbol}/history"),
+    ("get", "/api/v1/markets"),
+    ("get", "/api/v1/search"),
+    ("get", "/api/v1/stats"),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
@@ -69,7 +75,9 @@ async fn the_spec_is_openapi_3_1_and_lists_every_route_the_router_serves() {
 
     // Every listed operation is really routed: not the 404 of unknown routes, nor a 405.
     for (method, path) in &listed {
-        let concrete = path.replace("{file}", "index.html");
+        let concrete = path
+            .replace("{file}", "index.html")
+            .replace("{symbol}", "BTC");
         let request = app.client.request(
             method.to_uppercase().parse().unwrap(),
             format!("{}{concrete}", app.address),
