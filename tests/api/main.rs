@@ -1,7 +1,14 @@
 //! Black-box API tests: each runs a real server on port 0 against SQLite and PostgreSQL.
 
+// Some helpers (TestDatabase::connect, TestApp::db) serve tests on other branches.
+#[allow(dead_code)]
 mod helpers;
 
 mod dashboard;
 mod real_data;
 mod search_and_service;
+mod v1_coins;
+mod v1_markets;
+mod v1_real_data;
+mod v1_search;
+mod v1_stats;
