@@ -1,5 +1,7 @@
 //! Black-box API tests: each runs a real server on port 0 against SQLite and PostgreSQL.
 
+// Some helpers (TestDatabase::connect, TestApp::db) serve tests on other branches.
+#[allow(dead_code)]
 mod helpers;
 
 mod dashboard;
@@ -8,3 +10,8 @@ mod metrics;
 mod openapi;
 mod real_data;
 mod search_and_service;
+mod v1_coins;
+mod v1_markets;
+mod v1_real_data;
+mod v1_search;
+mod v1_stats;
