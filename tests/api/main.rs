@@ -2,6 +2,10 @@
 
 mod helpers;
 
+mod cache_consistency;
+mod cache_reads;
+mod cache_redis_outage;
 mod dashboard;
 mod real_data;
 mod search_and_service;
+mod write_api;
