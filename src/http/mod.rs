@@ -85,7 +85,7 @@ async fn method_not_allowed(request: Request) -> Response {
     error::error_body(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!(
-            "{} is not allowed on {}; this route answers GET.",
+            "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
             request.method(),
             request.uri().path()
         ),

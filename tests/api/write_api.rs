@@ -107,6 +107,15 @@ async fn writes_need_configured_keys(backend: Backend) {
     assert_eq!(snapshot(&app).await, before);
     // Reads stay public.
     app.get_json("/dashboard?id=btc", 200).await;
+    // A wrong method names the ones the route takes.
+    let response = app.get("/api/v1/coins/BTC/records").await;
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let message = response.json::<Value>().await.unwrap()["error"].clone();
+    assert!(
+        message.as_str().unwrap().contains("'Allow' header"),
+        "{message}"
+    );
 }
 
 async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
