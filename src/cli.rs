@@ -95,7 +95,8 @@ pub struct ServeArgs {
 
     /// Redis as the shared, second cache level, e.g. redis://127.0.0.1:6379/0. Unset: the
     /// in-process cache alone. A Redis that is down never fails a request.
-    #[arg(long, env = "REDIS_URL")]
+    // Hidden in --help: the URL may carry a password.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Prefix of every Redis key and of the pub/sub channel; deployments sharing one Redis

@@ -61,6 +61,8 @@ fn configure(
         if let Some(prefix) = redis_prefix {
             config.cache.redis_url = Some(redis_url());
             config.cache.redis_prefix = prefix;
+            // Not the 50 ms default: a busy test machine must not look like a Redis outage.
+            config.cache.redis_timeout = Duration::from_secs(1);
         }
         config.cache.generation_poll = generation_poll;
         config.writes.api_keys = vec![KEY.to_owned()];

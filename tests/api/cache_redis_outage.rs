@@ -116,6 +116,9 @@ async fn redis_killed_mid_run(backend: Backend) {
     let app = spawn_app_with(backend, |config| {
         config.cache.redis_url = Some(url);
         config.cache.redis_prefix = unique_redis_prefix("killed");
+        // Not the 50 ms default, so that "Redis was in use" holds on a busy test machine;
+        // a killed Redis fails commands at once (refused, reset) whatever the timeout.
+        config.cache.redis_timeout = Duration::from_millis(500);
         config.writes.api_keys = vec![KEY.to_owned()];
     })
     .await;
