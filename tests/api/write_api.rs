@@ -91,6 +91,15 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     }
 }
 
+/// The database is as it was `before`.
+async fn assert_unchanged(app: &TestApp, before: &Snapshot) {
+    assert_eq!(
+        &snapshot(app).await,
+        before,
+        "a refused write changed the database"
+    );
+}
+
 async fn writes_need_configured_keys(backend: Backend) {
     let app = spawn_app(backend).await;
     import_two_coins(&app).await;
@@ -101,6 +110,7 @@ async fn writes_need_configured_keys(backend: Backend) {
         post_records(&app, "BTC", Some(KEY), json!([record("2021-07-07", 1.0)])).await,
     ] {
         assert_eq!(answer.status, 403, "{}", answer.body);
+        assert_unchanged(&app, &before).await;
         let message = answer.body["error"].as_str().unwrap();
         assert!(message.contains("KRISPYTO_API_KEYS"), "{message}");
     }
@@ -131,6 +141,7 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
     for key in [None, Some("wrong"), Some("s3cret-ke")] {
         let answer = post_records(&app, "BTC", key, valid.clone()).await;
         assert_eq!(answer.status, 401, "{key:?}");
+        assert_unchanged(&app, &before).await;
         let challenge = answer.headers["www-authenticate"].to_str().unwrap();
         assert!(challenge.starts_with("Bearer"), "{challenge}");
         assert!(answer.body["error"]
@@ -139,6 +150,7 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
             .contains("Authorization"));
         let answer = put_coin(&app, "DOGE", key, json!({"name": "Dogecoin"})).await;
         assert_eq!(answer.status, 401);
+        assert_unchanged(&app, &before).await;
     }
     let basic = app
         .client
@@ -149,11 +161,13 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(basic.status(), 401);
+    assert_unchanged(&app, &before).await;
     assert_eq!(snapshot(&app).await, before);
 
     // 404: an unknown coin.
     let answer = post_records(&app, "DOGE", Some(KEY), valid.clone()).await;
     assert_eq!(answer.status, 404);
+    assert_unchanged(&app, &before).await;
     assert!(answer.body["error"]
         .as_str()
         .unwrap()
@@ -170,6 +184,7 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
         )
         .await;
         assert_eq!(answer.status, 400, "{body:?}");
+        assert_unchanged(&app, &before).await;
         assert_eq!(
             answer.headers["content-type"].to_str().unwrap(),
             "application/json"
@@ -188,11 +203,13 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
     )
     .await;
     assert_eq!(answer.status, 400);
+    assert_unchanged(&app, &before).await;
     assert!(answer.body["error"].as_str().unwrap().contains("symbol"));
 
     // 422: not an array; then every invalid record listed, and none of the valid ones written.
     let answer = post_records(&app, "BTC", Some(KEY), json!({"date": "2021-07-07"})).await;
     assert_eq!(answer.status, 422);
+    assert_unchanged(&app, &before).await;
     let answer = post_records(
         &app,
         "BTC",
@@ -209,6 +226,7 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
     )
     .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_unchanged(&app, &before).await;
     let listed: Vec<(u64, &str)> = answer.body["invalid"]
         .as_array()
         .unwrap()
@@ -246,9 +264,11 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
     // 422 for a coin body; 409 for a name another coin has.
     let answer = put_coin(&app, "DOGE", Some(KEY), json!({"name": " "})).await;
     assert_eq!(answer.status, 422);
+    assert_unchanged(&app, &before).await;
     assert_eq!(answer.body["invalid"][0]["field"], "name");
     let answer = put_coin(&app, "DOGE", Some(KEY), json!({"name": "Bitcoin"})).await;
     assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_unchanged(&app, &before).await;
     assert!(answer.body["error"].as_str().unwrap().contains("BTC"));
 
     // 413: above the 1 MiB default.
@@ -264,6 +284,7 @@ async fn every_refusal_leaves_the_database_unchanged(backend: Backend) {
     )
     .await;
     assert_eq!(answer.status, 413);
+    assert_unchanged(&app, &before).await;
     assert!(answer.body["error"]
         .as_str()
         .unwrap()
@@ -348,9 +369,11 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
     );
 
     // The configured body limit.
+    let before = snapshot(&app).await;
     let rows: Vec<Value> = (0..1000).map(|_| record("2021-07-07", 1.0)).collect();
     let answer = post_records(&app, "DOGE", Some(KEY), Value::Array(rows)).await;
     assert_eq!(answer.status, 413);
+    assert_unchanged(&app, &before).await;
 }
 
 on_both_stores!(
