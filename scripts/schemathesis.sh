@@ -44,8 +44,13 @@ trap cleanup EXIT INT TERM
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 base="http://127.0.0.1:$port"
 
+# Writes are enabled with a throwaway key, so the write routes are exercised (and the
+# ignored_auth check can see that requests without the key are refused).
+api_key="schemathesis-$RANDOM$RANDOM"
+
 echo "==> starting krispyto on $base with $data"
 DATABASE_URL="sqlite://$workdir/krispyto.db" RUST_LOG="${RUST_LOG:-warn}" \
+    KRISPYTO_API_KEYS="$api_key" \
     "$binary" serve --addr "127.0.0.1:$port" --data "$data" >"$workdir/server.log" 2>&1 &
 server_pid=$!
 
@@ -78,6 +83,7 @@ status=0
 (cd "$workdir" && "$venv/bin/schemathesis" --config-file "$repo_root/scripts/schemathesis.toml" \
     run "$base/openapi.json" \
     --checks all \
+    --header "Authorization: Bearer $api_key" \
     --max-examples "$examples" \
     --workers 2 \
     --request-timeout 30 \

@@ -129,8 +129,13 @@ pub struct RecordViolation {
     pub reason: String,
 }
 
+/// The largest price, volume or market cap a record may hold: a billion times the largest
+/// market cap ever seen. Above it a value is a typo, and sums of such values (candle volumes)
+/// would overflow to infinity, which JSON cannot carry.
+pub const MAX_RECORD_VALUE: f64 = 1e18;
+
 impl DailyRecord {
-    /// Builds a record, refusing non-finite or negative numbers and `high < low`.
+    /// Builds a record, refusing non-finite, negative or absurdly large numbers and `high < low`.
     /// The importer and the write API both go through here, so they refuse exactly the same rows.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -155,6 +160,15 @@ impl DailyRecord {
                 return Err(RecordViolation {
                     field,
                     reason: format!("{value} is not a finite number"),
+                });
+            }
+            if value > MAX_RECORD_VALUE {
+                return Err(RecordViolation {
+                    field,
+                    reason: format!(
+                        "{value} is larger than {MAX_RECORD_VALUE:e}, more than any real price, \
+                         volume or market cap"
+                    ),
                 });
             }
             if value < 0.0 {
@@ -244,6 +258,9 @@ mod tests {
         assert_eq!(e.field, PriceField::Open);
         let e = DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, -1.0, 0.0).unwrap_err();
         assert_eq!(e.field, PriceField::Volume);
+        let e = DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, 1.7e308, 0.0).unwrap_err();
+        assert_eq!(e.field, PriceField::Volume);
+        assert!(e.reason.contains("larger than 1e18"), "{}", e.reason);
         let e = DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, 1.0, f64::INFINITY).unwrap_err();
         assert_eq!(e.field, PriceField::MarketCap);
     }

@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +15,9 @@ use crate::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
+use crate::cache::{Answer, CacheKey};
 use crate::domain::{parse_calendar_date, Currency, DailyRecord};
+use crate::store::Store;
 
 /// Which coins a request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +131,24 @@ impl DashboardQuery {
             direction,
         })
     }
+
+    /// The cache key: every request asking the same question gets the same key (ids
+    /// upper-cased, sorted and de-duplicated, the date normalized, defaults filled in).
+    /// Neither the order nor the ASCII case of the ids changes the answer: rows are sorted
+    /// by `order_by`, and ids match symbols and names case-insensitively.
+    pub fn cache_key(&self) -> CacheKey {
+        let key = CacheKey::new("dashboard");
+        let key = match &self.coins {
+            CoinSelection::All => key.param("all", "true"),
+            CoinSelection::Listed(ids) => key.list("id", ids),
+        };
+        let date = self
+            .date
+            .map_or_else(|| "latest".to_owned(), |d| d.to_string());
+        key.param("date", date)
+            .param("order_by", format!("{:?}", self.order_by))
+            .param("order_type", format!("{:?}", self.direction))
+    }
 }
 
 /// The query of `/dashboard`, for the OpenAPI description (the handler parses the raw query
@@ -213,9 +232,17 @@ enum DashboardOrderType {
         `24h` and `7d` and a `null` `1m`.\n\n\
         Sorting is by `order_by` in `order_type`; names and symbols compare \
         case-insensitively; `null`s sort last in both directions; ties by name.",
-    params(DashboardParams),
+    params(DashboardParams, ("If-None-Match" = Option<String>, Header, description = "ETags of answers already held; \
+            a match (or `*`) answers 304 without a body.", example = "\"5f2c\""),),
     responses(
-        (status = 200, description = "The rows, sorted.", body = [DashboardRow]),
+        (status = 200, description = "The rows, sorted.", body = [DashboardRow], headers(
+            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
+            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
+        )),
+        (status = 304, description = "`If-None-Match` matched: the answer held is current.", headers(
+            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
+            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
+        )),
         (status = 204, description = "The database holds no data at all yet (no body)."),
         (status = 400, description = "A parameter is missing (`id`), empty or malformed; the \
             message names it and what it accepts.", body = ErrorBody, examples(
@@ -235,13 +262,25 @@ enum DashboardOrderType {
 )]
 pub async fn dashboard(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let query = DashboardQuery::parse(&params)?;
-    let Some((first, last)) = state.store.date_range().await? else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    let store = &state.store;
+    Ok(state
+        .cache
+        .respond(&headers, &query.cache_key(), || {
+            dashboard_answer(store, &query)
+        })
+        .await)
+}
+
+/// Computes the answer from the store (on a cache miss).
+async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answer, ApiError> {
+    let Some((first, last)) = store.date_range().await? else {
+        return Ok(Answer::no_content());
     };
-    let currencies = state.store.currencies().await?;
+    let currencies = store.currencies().await?;
     let selected = query.coins.resolve(&currencies)?;
     let day = query.date.unwrap_or(last);
 
@@ -250,7 +289,7 @@ pub async fn dashboard(
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
     let window = reference_window(day, &LOOKBACK_DAYS);
-    let records = state.store.records_on_days(ids.as_deref(), &window).await?;
+    let records = store.records_on_days(ids.as_deref(), &window).await?;
     let histories = group_by_coin(&selected, &records);
     let coins: Vec<CoinHistory<'_>> = histories
         .iter()
@@ -263,7 +302,7 @@ pub async fn dashboard(
         )));
     }
     sort_rows(&mut rows, query.order_by, query.direction);
-    Ok(Json(rows).into_response())
+    Ok(Answer::json(&rows))
 }
 
 /// Splits records ordered by coin id into each selected coin's own sorted slice.
@@ -323,6 +362,39 @@ mod tests {
         assert_eq!(
             (q.order_by, q.direction),
             (OrderBy::MarketCap, SortDirection::Asc)
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_one_question_has_one_cache_key() {
+        let key =
+            |pairs: &[(&str, &str)]| DashboardQuery::parse(&params(pairs)).unwrap().cache_key();
+        assert_eq!(
+            key(&[("id", "BTC,eth"), ("date", "2021-7-6")]),
+            key(&[
+                ("id", "eth, btc,ETH"),
+                ("date", "2021-07-06"),
+                ("order_by", "CRYPTO"),
+                ("order_type", "desc")
+            ])
+        );
+        assert_eq!(key(&[("id", "all")]), key(&[("id", "ALL")]));
+        assert_ne!(key(&[("id", "all")]), key(&[("id", "btc")]));
+        assert_ne!(
+            key(&[("id", "btc")]),
+            key(&[("id", "btc"), ("date", "2021-07-06")])
+        );
+        assert_ne!(
+            key(&[("id", "btc"), ("order_by", "24h_volume")]),
+            key(&[("id", "btc"), ("order_by", "market_cap")])
+        );
+        assert_eq!(
+            key(&[("id", "btc"), ("order_by", "24h_volume")]),
+            key(&[("id", "btc"), ("order_by", "24h-volume")])
+        );
+        assert_ne!(
+            key(&[("id", "btc"), ("order_type", "asc")]),
+            key(&[("id", "btc")])
         );
     }
 

@@ -1,6 +1,7 @@
 //! The HTTP layer: one module per resource, thin handlers that parse the request into
 //! typed values, ask the store, and hand the records to `analytics`.
 
+pub mod auth;
 mod dashboard;
 pub mod error;
 mod health;
@@ -8,6 +9,7 @@ pub mod metrics;
 pub mod openapi;
 mod search;
 pub mod v1;
+mod write;
 
 use std::time::Duration;
 
@@ -24,13 +26,21 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cache::ResponseCache;
 use crate::store::Store;
+pub use auth::ApiKeys;
 pub use error::ApiError;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Read routes answer through it; writes move its data generation forward.
+    pub cache: ResponseCache,
+    /// Who may use the write routes.
+    pub api_keys: ApiKeys,
+    /// The largest request body the write routes accept.
+    pub max_body_bytes: usize,
 }
 
 /// Every route krispyto serves, each registered with its OpenAPI operation: `routes!` reads
@@ -48,6 +58,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::docs))
         .routes(routes!(openapi::docs_asset))
         .merge(v1::router())
+        .routes(routes!(write::put_coin))
+        .routes(routes!(write::post_records))
 }
 
 /// Every route krispyto serves, with the layers around them.
@@ -118,7 +130,7 @@ async fn method_not_allowed(request: Request) -> Response {
     error::error_body(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!(
-            "{} is not allowed on {}; this route answers GET.",
+            "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
             request.method(),
             request.uri().path()
         ),

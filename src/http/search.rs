@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
+use crate::cache::CacheKey;
 use crate::domain::Currency;
 
 /// The coin found.
@@ -40,11 +42,19 @@ struct SearchParams {
     tag = "compatibility",
     operation_id = "search",
     summary = "Find one coin by name or symbol",
-    params(SearchParams),
+    params(SearchParams, ("If-None-Match" = Option<String>, Header, description = "ETags of answers already held; \
+            a match (or `*`) answers 304 without a body.", example = "\"5f2c\""),),
     responses(
         (status = 200, description = "The coin: an exact, case-insensitive match on the name \
             first, then on the symbol, then on the name ignoring spaces and punctuation.",
-            body = SearchHit),
+            body = SearchHit, headers(
+            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
+            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
+        )),
+        (status = 304, description = "`If-None-Match` matched: the answer held is current.", headers(
+            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
+            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
+        )),
         (status = 400, description = "`name` is missing or blank.", body = ErrorBody,
             example = json!({"error": "The 'name' parameter is required: give a coin name or symbol, e.g. /search?name=bitcoin."})),
         (status = 404, description = "No coin has that name or symbol.", body = ErrorBody,
@@ -55,8 +65,9 @@ struct SearchParams {
 )]
 pub async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<SearchHit>, ApiError> {
+) -> Result<Response, ApiError> {
     let wanted = params.get("name").map(|n| n.trim()).unwrap_or_default();
     if wanted.is_empty() {
         return Err(ApiError::BadRequest(
@@ -64,14 +75,23 @@ pub async fn search(
                 .into(),
         ));
     }
-    let currencies = state.store.currencies().await?;
-    let hit = find_currency(&currencies, wanted).ok_or_else(|| {
-        ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))
-    })?;
-    Ok(Json(SearchHit {
-        name: hit.name.clone(),
-        symbol: hit.symbol.to_string(),
-    }))
+    // Matching ignores ASCII case (names, symbols and squashed names alike), so one key
+    // serves every casing of a name.
+    let key = CacheKey::new("search").param("name", wanted.to_ascii_uppercase());
+    let store = &state.store;
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || async move {
+            let currencies = store.currencies().await?;
+            let hit = find_currency(&currencies, wanted).ok_or_else(|| {
+                ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))
+            })?;
+            Ok(SearchHit {
+                name: hit.name.clone(),
+                symbol: hit.symbol.to_string(),
+            })
+        })
+        .await)
 }
 
 /// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces

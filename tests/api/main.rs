@@ -4,6 +4,9 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod cache_consistency;
+mod cache_reads;
+mod cache_redis_outage;
 mod dashboard;
 mod import_sources;
 mod metrics;
@@ -15,3 +18,4 @@ mod v1_markets;
 mod v1_real_data;
 mod v1_search;
 mod v1_stats;
+mod write_api;
