@@ -1012,7 +1012,7 @@
       label.textContent = axisPrice(value, useLog ? value : ticks.step);
       grid.append(label);
     }
-    const dateTicks = t1 === t0 ? [{ t: t0, label: formatDay(candles[0].date) }] : timeTicks(t0, t1, Math.max(3, Math.floor(plotWidth / 70)));
+    const dateTicks = t1 === t0 ? [{ t: t0, label: formatDay(candles[0].date) }] : timeTicks(t0, t1, Math.max(3, Math.floor(plotWidth / 60)));
     for (const tick of dateTicks) {
       const tx = x(tick.t);
       grid.append(svg('line', { x1: tx, x2: tx, y1: margin.top, y2: volumeTop + volumeHeight, class: 'vertical' }));
