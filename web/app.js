@@ -16,7 +16,7 @@
     style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2,
   });
   const usdSmall = new Intl.NumberFormat('en-US', {
-    style: 'currency', currency: 'USD', minimumSignificantDigits: 2, maximumSignificantDigits: 4,
+    style: 'currency', currency: 'USD', minimumSignificantDigits: 4, maximumSignificantDigits: 4,
   });
   const integer = new Intl.NumberFormat('en-US');
   const dayFormat = new Intl.DateTimeFormat('en-GB', {
@@ -26,7 +26,7 @@
 
   const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
 
-  /** `$34,235.19`; below one dollar, four significant digits (`$0.2237`). */
+  /** `$34,235.19`; below one dollar, four significant digits (`$0.2237`, `$0.4000`). */
   function formatPrice(value) {
     if (!isNumber(value)) return '—';
     if (value === 0) return '$0.00';
