@@ -1,6 +1,7 @@
 // End-to-end test of the web dashboard in headless Chromium, against a krispyto server that
 // imported the real Kaggle data. Started by e2e/run.sh, which passes:
 //   KRISPYTO_E2E_URL          the server, e.g. http://127.0.0.1:40123
+//   KRISPYTO_E2E_EMPTY_URL    a second server, on an empty database
 //   KRISPYTO_E2E_DATA         the data directory the server imported (for the /api/v1 stand-in)
 //   KRISPYTO_E2E_SCREENSHOTS  where to save screenshots
 //   CHROMIUM                  the browser (default /usr/bin/chromium)
@@ -14,9 +15,12 @@ import { chromium } from 'playwright-core';
 import { installStub, loadCoins } from './v1-stub.mjs';
 
 const BASE = process.env.KRISPYTO_E2E_URL;
+const EMPTY = process.env.KRISPYTO_E2E_EMPTY_URL;
 const DATA = process.env.KRISPYTO_E2E_DATA;
 const SCREENSHOTS = process.env.KRISPYTO_E2E_SCREENSHOTS || path.resolve('../target/e2e-screenshots');
-if (!BASE || !DATA) throw new Error('Run this through e2e/run.sh (it sets KRISPYTO_E2E_URL and KRISPYTO_E2E_DATA).');
+if (!BASE || !EMPTY || !DATA) {
+  throw new Error('Run this through e2e/run.sh (it sets KRISPYTO_E2E_URL, KRISPYTO_E2E_EMPTY_URL and KRISPYTO_E2E_DATA).');
+}
 
 const DESKTOP = { width: 1440, height: 900 };
 const MOBILE = { width: 390, height: 844 };
@@ -193,12 +197,18 @@ describe('dashboard', () => {
   });
 
   test('an empty database reads "no data yet"', async () => {
-    const page = await openPage(DESKTOP);
-    await page.route('**/dashboard?**', (route) => route.fulfill({ status: 204 }));
-    await page.goto(`${BASE}/`);
+    // A second server, on a database nothing was imported into: /dashboard answers 204.
+    const page = await openPage(DESKTOP, { stubV1: false });
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().startsWith(`${EMPTY}/dashboard?`)),
+      page.goto(`${EMPTY}/`),
+    ]);
+    assert.equal(response.status(), 204);
     await tableSettled(page);
     assert.match(await page.textContent('#dashboard-message'), /No data yet: run `krispyto import/);
-    page.assertNoConsoleErrors();
+    assert.equal((await rowSymbols(page)).length, 0);
+    // Only an older server without /api/v1 answers its coin list with 404.
+    page.assertNoConsoleErrors(/\/api\/v1\/coins$/);
     await page.context().close();
   });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the web dashboard in headless Chromium (Debian's chromium, driven by
 # playwright-core), against a krispyto server on a fresh SQLite database that imports the
-# real data. Screenshots land in target/e2e-screenshots/.
+# real data (and a second one on an empty database). Screenshots land in
+# target/e2e-screenshots/.
 #
 #   e2e/run.sh                       # from anywhere
 #   KRISPYTO_E2E_DATA=/path/to/kaggle-crypto e2e/run.sh
@@ -40,50 +41,62 @@ case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 binary="$target_dir/debug/krispyto"
 
 workdir="$(mktemp -d)"
-server_pid=""
+server_pids=()
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${server_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
-# A port nobody is listening on right now.
-port="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
-url="http://127.0.0.1:$port"
-
-echo "e2e: starting krispyto on $url, importing $data"
-# Started from the temporary directory so that no .env of the repository applies.
-(cd "$workdir" && exec env DATABASE_URL="sqlite://$workdir/krispyto.db" KRISPYTO_LOG_FORMAT=text \
-  "$binary" serve --addr "127.0.0.1:$port" --data "$data") >"$workdir/server.log" 2>&1 &
-server_pid=$!
-
-ready=""
-for _ in $(seq 1 240); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-  if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/readyz"; then
-    ready=yes
-    break
-  fi
-  sleep 0.5
-done
-if [ -z "$ready" ]; then
-  echo "e2e: the server did not become ready; its log:" >&2
-  cat "$workdir/server.log" >&2
+# start_server NAME [serve flags...]: starts krispyto on a fresh SQLite database and a free
+# port, waits until /readyz answers, and sets $server_url.
+start_server() {
+  local name="$1"
+  shift
+  local port
+  # A port nobody is listening on right now.
+  port="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
+  server_url="http://127.0.0.1:$port"
+  mkdir -p "$workdir/$name"
+  # Started from its own directory so that no .env of the repository applies.
+  (cd "$workdir/$name" && exec env DATABASE_URL="sqlite://$workdir/$name/krispyto.db" KRISPYTO_LOG_FORMAT=text \
+    "$binary" serve --addr "127.0.0.1:$port" "$@") >"$workdir/$name.log" 2>&1 &
+  local pid=$!
+  server_pids+=("$pid")
+  for _ in $(seq 1 240); do
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$server_url/readyz"; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "e2e: the $name server did not become ready; its log:" >&2
+  cat "$workdir/$name.log" >&2
   exit 1
-fi
+}
+
+echo "e2e: starting krispyto on the real data ($data)"
+start_server real --data "$data"
+url="$server_url"
+echo "e2e: starting krispyto on an empty database"
+start_server empty
+empty_url="$server_url"
 
 mkdir -p "$screenshots"
 echo "e2e: running the browser tests"
 status=0
-(cd "$here" && KRISPYTO_E2E_URL="$url" KRISPYTO_E2E_DATA="$data" KRISPYTO_E2E_SCREENSHOTS="$screenshots" \
+(cd "$here" && KRISPYTO_E2E_URL="$url" KRISPYTO_E2E_EMPTY_URL="$empty_url" KRISPYTO_E2E_DATA="$data" \
+  KRISPYTO_E2E_SCREENSHOTS="$screenshots" \
   node --test --test-concurrency=1 --test-reporter=spec dashboard.test.mjs) || status=$?
 if [ "$status" -ne 0 ]; then
   echo "e2e: FAILED; the server's log:" >&2
-  tail -n 50 "$workdir/server.log" >&2
+  tail -n 50 "$workdir/real.log" >&2
 fi
 echo "e2e: screenshots in $screenshots"
 exit "$status"

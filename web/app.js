@@ -208,6 +208,7 @@
     } else {
       $('#coin-view').hidden = true;
       $('#dashboard-view').hidden = false;
+      rememberDashboardUrl();
       showDashboard(params);
     }
   }
@@ -223,6 +224,12 @@
   function setQuery(params) {
     const query = params.toString();
     history.replaceState(null, '', location.pathname + (query ? `?${query}` : ''));
+    rememberDashboardUrl();
+  }
+
+  // "All coins" returns to the day, order and filter the dashboard last showed.
+  function rememberDashboardUrl() {
+    if (location.pathname === '/') $('#back-link').setAttribute('href', `/${location.search}`);
   }
 
   document.addEventListener('click', (event) => {
@@ -380,6 +387,7 @@
   function setDashboardDate(date) {
     dashboard.date = date && (!dashboard.range || date !== dashboard.range.last) ? date : null;
     history.pushState(null, '', `/?${dashboardParams()}`);
+    rememberDashboardUrl();
     loadDashboard();
   }
 
@@ -1174,9 +1182,14 @@
   chartBox.addEventListener('pointerleave', () => {
     hideTooltip();
   });
-  // Brushing is for mouse and pen; on touch screens a drag scrolls the page.
+  // Brushing is for mouse and pen; on touch screens a tap shows the day and a drag scrolls.
   chartBox.addEventListener('pointerdown', (event) => {
-    if (!chartGeometry || event.pointerType === 'touch' || event.button !== 0) return;
+    if (!chartGeometry) return;
+    if (event.pointerType === 'touch') {
+      showTooltip(nearestIndex(chartGeometry, pointerX(event)));
+      return;
+    }
+    if (event.button !== 0) return;
     brushStart = pointerX(event);
     chartBox.setPointerCapture(event.pointerId);
     event.preventDefault();
