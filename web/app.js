@@ -166,7 +166,9 @@
 
   function showMessage(element, text, kind = 'error') {
     element.textContent = text;
-    element.className = `message ${kind}`;
+    element.classList.add('message');
+    element.classList.toggle('error', kind === 'error');
+    element.classList.toggle('info', kind === 'info');
     element.hidden = false;
   }
 
@@ -379,7 +381,7 @@
       input.max = range.last;
     }
     $('#prev-day').disabled = !shown || (range && shown <= range.first);
-    $('#next-day').disabled = !shown || !range || shown >= range.last;
+    $('#next-day').disabled = !shown || (range && shown >= range.last);
     $('#latest-day').disabled = !dashboard.date;
     $('#dashboard-date-label').textContent = shown ? `on ${formatDay(shown)}` : '· latest day';
   }
@@ -581,6 +583,9 @@
   });
 
   $('#search-input').addEventListener('blur', () => setTimeout(closeSuggestions, 100));
+  document.addEventListener('pointerdown', (event) => {
+    if (!event.target.closest('#search-form')) hideMessage($('#search-message'));
+  });
 
   // ---------------------------------------------------------------- the coin page
 
