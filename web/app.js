@@ -650,6 +650,7 @@
     coinPage.latest = null;
     coinPage.latestPending = false;
     coinPage.candles = [];
+    coinPage.historySignal(); // a previous coin's history must not land on this page
     document.title = `${upper} · krispyto`;
     $('#coin-title').textContent = upper;
     $('#coin-subtitle').textContent = '';
