@@ -240,6 +240,18 @@ describe('search', () => {
     await page.click('#search-suggestions li[data-symbol="BTC"]');
     await page.waitForURL(`${BASE}/coins/BTC`);
     await chartSettled(page);
+
+    // From one coin to another with the keyboard: the first suggestion, then Enter.
+    await page.fill('#search-input', 'ethereum');
+    await page.waitForSelector('#search-suggestions li[data-symbol="ETH"]');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#search-suggestions li:first-child', 'aria-selected'), 'true');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${BASE}/coins/ETH`);
+    await page.waitForFunction(() => document.querySelector('#coin-title').textContent === 'Ethereum ETH');
+    const chart = await chartSettled(page);
+    assert.ok(chart.points > 0);
+    assert.equal(await page.title(), 'Ethereum (ETH) · krispyto');
     page.assertNoConsoleErrors();
     await page.context().close();
   });
