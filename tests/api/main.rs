@@ -1,6 +1,6 @@
 //! Black-box API tests: each runs a real server on port 0 against SQLite and PostgreSQL.
 
-// Not every test module uses every helper; unused ones must not fail `clippy -D warnings`.
+// Some helpers (TestDatabase::connect, TestApp::db) serve tests on other branches.
 #[allow(dead_code)]
 mod helpers;
 
