@@ -719,9 +719,11 @@
   }
 
   function figure(label, value, note, className) {
+    // Tiny prices ($0.00008547) get a smaller font instead of spilling out of the card.
+    const classes = [className, value.length > 10 ? 'long' : null].filter(Boolean).join(' ');
     return el('div', { className: 'figure' }, [
       el('dt', { text: label }),
-      el('dd', { className: className || null }, [value, note ? el('small', { className: 'muted', text: note }) : null]),
+      el('dd', { className: classes || null }, [value, note ? el('small', { className: 'muted', text: note }) : null]),
     ]);
   }
 
