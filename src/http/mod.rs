@@ -5,6 +5,7 @@ mod dashboard;
 pub mod error;
 mod health;
 mod search;
+mod web;
 
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
