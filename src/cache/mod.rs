@@ -38,7 +38,7 @@ pub use key::CacheKey;
 use redis_level::{Lookup, RedisLevel};
 
 /// How the cache is set up (flags and environment variables in `cli.rs`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CacheSettings {
     /// The most bytes L1 holds (keys and bodies); the least recently used answers go first.
     pub max_bytes: u64,
@@ -56,6 +56,24 @@ pub struct CacheSettings {
     pub generation_poll: Duration,
     /// `max-age` of `Cache-Control` on cacheable answers.
     pub http_max_age: Duration,
+}
+
+/// Shows whether a Redis URL is set, not the URL: it may carry a password.
+impl std::fmt::Debug for CacheSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheSettings")
+            .field("max_bytes", &self.max_bytes)
+            .field("ttl", &self.ttl)
+            .field(
+                "redis_url",
+                &self.redis_url.as_ref().map(|_| format_args!("<set>")),
+            )
+            .field("redis_prefix", &self.redis_prefix)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("generation_poll", &self.generation_poll)
+            .field("http_max_age", &self.http_max_age)
+            .finish()
+    }
 }
 
 impl Default for CacheSettings {
