@@ -307,7 +307,10 @@ impl ResponseCache {
     /// A change was committed at `generation`: serve it from now on, and tell the other
     /// instances. Call before acknowledging the write, so the next read here cannot be stale.
     pub async fn data_changed(&self, generation: i64) {
-        if self.inner.generation.advance_to(generation) {
+        self.inner.generation.advance_to(generation);
+        // Announced even when this instance already knew it (its own database check may have
+        // seen the commit first): the other instances may not have.
+        if generation >= self.inner.generation.current() {
             if let Some(l2) = &self.inner.l2 {
                 l2.publish_generation(generation).await;
             }

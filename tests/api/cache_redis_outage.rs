@@ -123,9 +123,11 @@ async fn redis_at_a_closed_port(backend: Backend) {
 async fn redis_killed_mid_run(backend: Backend) {
     let mut redis = PrivateRedis::start(free_port());
     let url = redis.url();
+    let prefix = unique_redis_prefix("killed");
+    let channel = format!("{prefix}:generation");
     let app = spawn_app_with(backend, |config| {
         config.cache.redis_url = Some(url);
-        config.cache.redis_prefix = unique_redis_prefix("killed");
+        config.cache.redis_prefix = prefix;
         // Not the 50 ms default, so that "Redis was in use" holds on a busy test machine;
         // a killed Redis fails commands at once (refused, reset) whatever the timeout.
         config.cache.redis_timeout = Duration::from_millis(500);
@@ -173,6 +175,24 @@ async fn redis_killed_mid_run(backend: Backend) {
     let before = app.cache.stats();
     assert_dashboard(&app, 33).await;
     assert_eq!(app.cache.stats().l2_misses, before.l2_misses + 1);
+
+    // ... and the generation channel is subscribed again.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, subscribers): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&channel)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if subscribers == 1 || Instant::now() >= deadline {
+            assert_eq!(subscribers, 1, "the instance follows {channel} again");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A private Redis frozen (SIGSTOP) mid-run: connections stay open, nothing answers, so only
