@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cache::CacheSettings;
 use crate::store::StoreOptions;
 
 #[derive(Debug, Parser)]
@@ -91,6 +92,66 @@ pub struct ServeArgs {
     /// a .zip, or an http(s) URL of a zip.
     #[arg(long, env = "KRISPYTO_DATA")]
     pub data: Option<String>,
+
+    /// Redis as the shared, second cache level, e.g. redis://127.0.0.1:6379/0. Unset: the
+    /// in-process cache alone. A Redis that is down never fails a request.
+    // Hidden in --help: the URL may carry a password.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and of the pub/sub channel; deployments sharing one Redis
+    /// must use different prefixes.
+    #[arg(long, env = "KRISPYTO_REDIS_PREFIX", default_value = "krispyto")]
+    pub redis_prefix: String,
+
+    /// Milliseconds a Redis connect or command may take before Redis is skipped.
+    #[arg(long, env = "KRISPYTO_REDIS_TIMEOUT_MS", default_value_t = 50)]
+    pub redis_timeout_ms: u64,
+
+    /// The most bytes the in-process cache holds (least recently used answers go first).
+    #[arg(long, env = "KRISPYTO_CACHE_MAX_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub cache_max_bytes: u64,
+
+    /// Seconds a cached answer lives in the in-process cache and in Redis.
+    #[arg(long, env = "KRISPYTO_CACHE_TTL_SECS", default_value_t = 300)]
+    pub cache_ttl_secs: u64,
+
+    /// `max-age` (seconds) of `Cache-Control` on cacheable answers; browsers and proxies
+    /// revalidate with `If-None-Match` after it.
+    #[arg(long, env = "KRISPYTO_HTTP_MAX_AGE_SECS", default_value_t = 10)]
+    pub http_max_age_secs: u64,
+
+    /// Milliseconds between two reads of the data generation from the database (how soon
+    /// changes made elsewhere are seen without Redis).
+    #[arg(long, env = "KRISPYTO_GENERATION_POLL_MS", default_value_t = 500)]
+    pub generation_poll_ms: u64,
+
+    /// Comma-separated API keys allowed to use the write routes. Unset: writes are refused.
+    #[arg(
+        long,
+        env = "KRISPYTO_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<String>,
+
+    /// The largest request body (bytes) the write routes accept.
+    #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    pub fn cache_settings(&self) -> CacheSettings {
+        CacheSettings {
+            max_bytes: self.cache_max_bytes,
+            ttl: Duration::from_secs(self.cache_ttl_secs.max(1)),
+            redis_url: self.redis_url.clone().filter(|url| !url.trim().is_empty()),
+            redis_prefix: self.redis_prefix.clone(),
+            redis_timeout: Duration::from_millis(self.redis_timeout_ms.max(1)),
+            generation_poll: Duration::from_millis(self.generation_poll_ms.max(10)),
+            http_max_age: Duration::from_secs(self.http_max_age_secs),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! (every SQL statement) ← `import` (CSV files in). `domain` holds the types they share.
 
 pub mod analytics;
+pub mod cache;
 pub mod cli;
 pub mod domain;
 pub mod http;

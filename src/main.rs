@@ -4,7 +4,7 @@ use clap::Parser;
 
 use krispyto::cli::{Cli, Command};
 use krispyto::import::{self, source::Source, Progress};
-use krispyto::startup::{AppConfig, Application};
+use krispyto::startup::{AppConfig, Application, WriteSettings};
 use krispyto::store::Store;
 use krispyto::telemetry;
 
@@ -32,6 +32,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let app = Application::build(AppConfig {
+                cache: args.cache_settings(),
+                writes: WriteSettings {
+                    api_keys: args.api_keys,
+                    max_body_bytes: args.max_body_bytes,
+                },
                 addr: args.addr,
                 store: store_options,
                 data: args.data,

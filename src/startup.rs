@@ -3,11 +3,13 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::http::{router, AppState};
+use crate::cache::{CacheSettings, ResponseCache};
+use crate::http::{router, ApiKeys, AppState};
 use crate::import::{self, source::Source, Progress};
 use crate::store::{Store, StoreOptions};
 
@@ -18,12 +20,48 @@ pub struct AppConfig {
     pub store: StoreOptions,
     /// Imported at start when the database holds no records yet.
     pub data: Option<String>,
+    pub cache: CacheSettings,
+    pub writes: WriteSettings,
+}
+
+/// Who may write, and how much at once.
+#[derive(Clone)]
+pub struct WriteSettings {
+    /// API keys for the write routes; none means writes are refused (403).
+    pub api_keys: Vec<String>,
+    pub max_body_bytes: usize,
+}
+
+/// Counts the keys, never shows them: configurations get logged.
+impl std::fmt::Debug for WriteSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteSettings")
+            .field(
+                "api_keys",
+                &format_args!("[{} hidden]", self.api_keys.len()),
+            )
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl Default for WriteSettings {
+    fn default() -> Self {
+        WriteSettings {
+            api_keys: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
 }
 
 pub struct Application {
     listener: TcpListener,
     store: Store,
     local_addr: SocketAddr,
+    cache: ResponseCache,
+    api_keys: ApiKeys,
+    max_body_bytes: usize,
+    generation_poll: Duration,
 }
 
 impl Application {
@@ -47,11 +85,31 @@ impl Application {
             )
         })?;
         let local_addr = listener.local_addr()?;
+        let generation = store
+            .generation()
+            .await
+            .context("cannot read the data generation")?;
+        let cache = ResponseCache::build(&config.cache, generation).await?;
+        let api_keys = ApiKeys::new(&config.writes.api_keys);
+        if api_keys.is_empty() {
+            tracing::info!(
+                "no API keys are configured (KRISPYTO_API_KEYS): the write routes answer 403"
+            );
+        }
         Ok(Application {
             listener,
             store,
             local_addr,
+            cache,
+            api_keys,
+            max_body_bytes: config.writes.max_body_bytes,
+            generation_poll: config.cache.generation_poll,
         })
+    }
+
+    /// The response cache (its statistics and data generation).
+    pub fn cache(&self) -> &ResponseCache {
+        &self.cache
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -78,7 +136,14 @@ impl Application {
     ) -> anyhow::Result<()> {
         let app = router(AppState {
             store: self.store.clone(),
+            cache: self.cache.clone(),
+            api_keys: self.api_keys.clone(),
+            max_body_bytes: self.max_body_bytes,
         });
+        // Ends with this function: the tasks stop with the server.
+        let _background = self
+            .cache
+            .spawn_background(self.store.clone(), self.generation_poll);
         tracing::info!(addr = %self.local_addr, database = self.store.backend(), "krispyto is serving");
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

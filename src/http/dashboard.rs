@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 
 use super::{ApiError, AppState};
@@ -13,7 +12,9 @@ use crate::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
+use crate::cache::{Answer, CacheKey};
 use crate::domain::{parse_calendar_date, Currency, DailyRecord};
+use crate::store::Store;
 
 /// Which coins a request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,17 +128,47 @@ impl DashboardQuery {
             direction,
         })
     }
+
+    /// The cache key: every request asking the same question gets the same key (ids
+    /// upper-cased, sorted and de-duplicated, the date normalized, defaults filled in).
+    /// Neither the order nor the ASCII case of the ids changes the answer: rows are sorted
+    /// by `order_by`, and ids match symbols and names case-insensitively.
+    pub fn cache_key(&self) -> CacheKey {
+        let key = CacheKey::new("dashboard");
+        let key = match &self.coins {
+            CoinSelection::All => key.param("all", "true"),
+            CoinSelection::Listed(ids) => key.list("id", ids),
+        };
+        let date = self
+            .date
+            .map_or_else(|| "latest".to_owned(), |d| d.to_string());
+        key.param("date", date)
+            .param("order_by", format!("{:?}", self.order_by))
+            .param("order_type", format!("{:?}", self.direction))
+    }
 }
 
 pub async fn dashboard(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let query = DashboardQuery::parse(&params)?;
-    let Some((first, last)) = state.store.date_range().await? else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+    let store = &state.store;
+    Ok(state
+        .cache
+        .respond(&headers, &query.cache_key(), || {
+            dashboard_answer(store, &query)
+        })
+        .await)
+}
+
+/// Computes the answer from the store (on a cache miss).
+async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answer, ApiError> {
+    let Some((first, last)) = store.date_range().await? else {
+        return Ok(Answer::no_content());
     };
-    let currencies = state.store.currencies().await?;
+    let currencies = store.currencies().await?;
     let selected = query.coins.resolve(&currencies)?;
     let day = query.date.unwrap_or(last);
 
@@ -146,7 +177,7 @@ pub async fn dashboard(
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
     let window = reference_window(day, &LOOKBACK_DAYS);
-    let records = state.store.records_on_days(ids.as_deref(), &window).await?;
+    let records = store.records_on_days(ids.as_deref(), &window).await?;
     let histories = group_by_coin(&selected, &records);
     let coins: Vec<CoinHistory<'_>> = histories
         .iter()
@@ -159,7 +190,7 @@ pub async fn dashboard(
         )));
     }
     sort_rows(&mut rows, query.order_by, query.direction);
-    Ok(Json(rows).into_response())
+    Ok(Answer::json(&rows))
 }
 
 /// Splits records ordered by coin id into each selected coin's own sorted slice.
@@ -219,6 +250,39 @@ mod tests {
         assert_eq!(
             (q.order_by, q.direction),
             (OrderBy::MarketCap, SortDirection::Asc)
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_one_question_has_one_cache_key() {
+        let key =
+            |pairs: &[(&str, &str)]| DashboardQuery::parse(&params(pairs)).unwrap().cache_key();
+        assert_eq!(
+            key(&[("id", "BTC,eth"), ("date", "2021-7-6")]),
+            key(&[
+                ("id", "eth, btc,ETH"),
+                ("date", "2021-07-06"),
+                ("order_by", "CRYPTO"),
+                ("order_type", "desc")
+            ])
+        );
+        assert_eq!(key(&[("id", "all")]), key(&[("id", "ALL")]));
+        assert_ne!(key(&[("id", "all")]), key(&[("id", "btc")]));
+        assert_ne!(
+            key(&[("id", "btc")]),
+            key(&[("id", "btc"), ("date", "2021-07-06")])
+        );
+        assert_ne!(
+            key(&[("id", "btc"), ("order_by", "24h_volume")]),
+            key(&[("id", "btc"), ("order_by", "market_cap")])
+        );
+        assert_eq!(
+            key(&[("id", "btc"), ("order_by", "24h_volume")]),
+            key(&[("id", "btc"), ("order_by", "24h-volume")])
+        );
+        assert_ne!(
+            key(&[("id", "btc"), ("order_type", "asc")]),
+            key(&[("id", "btc")])
         );
     }
 

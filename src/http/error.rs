@@ -39,8 +39,16 @@ pub fn error_body(status: StatusCode, message: &str) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        self.to_response()
+    }
+}
+
+impl ApiError {
+    /// The answer for this error, from a shared reference: the response cache hands the same
+    /// error to every request that waited on one failed computation.
+    pub fn to_response(&self) -> Response {
         let status = self.status();
-        let message = match &self {
+        let message = match self {
             ApiError::Store(StoreError::Unavailable(cause)) => {
                 tracing::error!(error = %cause, "database unavailable");
                 "The database cannot be reached right now. Try again shortly; if this persists, \

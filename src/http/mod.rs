@@ -1,29 +1,39 @@
 //! The HTTP layer: one module per resource, thin handlers that parse the request into
 //! typed values, ask the store, and hand the records to `analytics`.
 
+pub mod auth;
 mod dashboard;
 pub mod error;
 mod health;
 mod search;
 mod web;
+mod write;
 
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::cache::ResponseCache;
 use crate::store::Store;
+pub use auth::ApiKeys;
 pub use error::ApiError;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Read routes answer through it; writes move its data generation forward.
+    pub cache: ResponseCache,
+    /// Who may use the write routes.
+    pub api_keys: ApiKeys,
+    /// The largest request body the write routes accept.
+    pub max_body_bytes: usize,
 }
 
 /// Every route krispyto serves, with the layers around them.
@@ -34,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(web::router())
+        .route("/api/v1/coins/{symbol}", put(write::put_coin))
+        .route("/api/v1/coins/{symbol}/records", post(write::post_records))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -75,7 +87,7 @@ async fn method_not_allowed(request: Request) -> Response {
     error::error_body(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!(
-            "{} is not allowed on {}; this route answers GET.",
+            "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
             request.method(),
             request.uri().path()
         ),

@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Serialize;
 
 use super::{ApiError, AppState};
+use crate::cache::CacheKey;
 use crate::domain::Currency;
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -17,8 +19,9 @@ pub struct SearchHit {
 
 pub async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<SearchHit>, ApiError> {
+) -> Result<Response, ApiError> {
     let wanted = params.get("name").map(|n| n.trim()).unwrap_or_default();
     if wanted.is_empty() {
         return Err(ApiError::BadRequest(
@@ -26,14 +29,23 @@ pub async fn search(
                 .into(),
         ));
     }
-    let currencies = state.store.currencies().await?;
-    let hit = find_currency(&currencies, wanted).ok_or_else(|| {
-        ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))
-    })?;
-    Ok(Json(SearchHit {
-        name: hit.name.clone(),
-        symbol: hit.symbol.to_string(),
-    }))
+    // Matching ignores ASCII case (names, symbols and squashed names alike), so one key
+    // serves every casing of a name.
+    let key = CacheKey::new("search").param("name", wanted.to_ascii_uppercase());
+    let store = &state.store;
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || async move {
+            let currencies = store.currencies().await?;
+            let hit = find_currency(&currencies, wanted).ok_or_else(|| {
+                ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))
+            })?;
+            Ok(SearchHit {
+                name: hit.name.clone(),
+                symbol: hit.symbol.to_string(),
+            })
+        })
+        .await)
 }
 
 /// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces

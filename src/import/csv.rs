@@ -265,7 +265,8 @@ fn layout_of(header: &csv::ByteRecord) -> Result<Layout, &'static str> {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`; the calendar day is the date part (UTC).
-fn parse_row_date(raw: &str) -> Result<NaiveDate, String> {
+/// The write API reads record dates with it too, so both refuse exactly the same dates.
+pub(crate) fn parse_row_date(raw: &str) -> Result<NaiveDate, String> {
     let well_formed = raw.len() >= 10
         && raw.as_bytes()[4] == b'-'
         && raw.as_bytes()[7] == b'-'

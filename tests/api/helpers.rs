@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use krispyto::cache::{CacheSettings, ResponseCache};
 use krispyto::import::{self, source::Source, ImportReport, Progress};
-use krispyto::startup::{AppConfig, Application};
+use krispyto::startup::{AppConfig, Application, WriteSettings};
 use krispyto::store::{Store, StoreOptions};
 
 /// The PostgreSQL server tests create their databases on. Never skipped: when it cannot be
@@ -24,6 +25,22 @@ pub fn real_data_dir() -> PathBuf {
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kaggle-crypto")
         })
+}
+
+/// The Redis the cache tests use (each test keeps to its own key prefix and channel).
+pub fn redis_url() -> String {
+    std::env::var("KRISPYTO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A key prefix (and channel name) no other test uses.
+pub fn unique_redis_prefix(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "krispyto-test:{test}:{}:{}:{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros()
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +110,16 @@ impl TestDatabase {
         }
     }
 
+    /// The same database for a second server, which does not remove it when dropped
+    /// (`self` does); `self` must outlive it.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            _dir: None,
+            postgres_name: None,
+        }
+    }
+
     /// A second, independent connection pool to the same database.
     pub async fn connect(&self) -> Store {
         Store::connect(&self.store_options())
@@ -133,6 +160,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The server's own store, to inspect what it wrote.
     pub store: Store,
+    /// The server's response cache: its statistics and data generation.
+    pub cache: ResponseCache,
     pub db: TestDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -143,15 +172,31 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts a server on `db`, importing `data` first when the database is empty.
 pub async fn spawn_app_on(db: TestDatabase, data: Option<String>) -> TestApp {
-    let app = Application::build(AppConfig {
+    spawn_app_configured(db, |config| config.data = data).await
+}
+
+/// Starts a server on a fresh database with the default settings changed by `tweak`
+/// (cache, Redis, API keys, body limit, ...).
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut AppConfig)) -> TestApp {
+    spawn_app_configured(TestDatabase::new(backend).await, tweak).await
+}
+
+/// Starts a server on `db` with the default settings changed by `tweak`.
+pub async fn spawn_app_configured(db: TestDatabase, tweak: impl FnOnce(&mut AppConfig)) -> TestApp {
+    let mut config = AppConfig {
         addr: "127.0.0.1:0".into(),
         store: db.store_options(),
-        data,
-    })
-    .await
-    .expect("the application builds");
+        data: None,
+        cache: CacheSettings::default(),
+        writes: WriteSettings::default(),
+    };
+    tweak(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("the application builds");
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
+    let cache = app.cache().clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -163,6 +208,7 @@ pub async fn spawn_app_on(db: TestDatabase, data: Option<String>) -> TestApp {
             .build()
             .unwrap(),
         store,
+        cache,
         db,
         shutdown: Some(tx),
     }
@@ -219,22 +265,35 @@ impl TestApp {
         for (name, body) in files {
             std::fs::write(dir.path().join(name), body).unwrap();
         }
-        import::import(
+        let report = import::import(
             &self.store,
             &[Source::Path(dir.path().to_owned())],
             Progress::Hidden,
         )
-        .await
+        .await;
+        self.data_changed().await;
+        report
     }
 
     pub async fn import_real_data(&self) -> ImportReport {
-        import::import(
+        let report = import::import(
             &self.store,
             &[Source::Path(real_data_dir())],
             Progress::Hidden,
         )
         .await
-        .expect("the real data imports")
+        .expect("the real data imports");
+        self.data_changed().await;
+        report
+    }
+
+    /// Tells the server that its database changed behind its back (tests import straight into
+    /// the store), as the write API does for its own writes, so the next read is not served
+    /// from the cache of the previous generation. (A real `krispyto import` is seen by the
+    /// periodic generation check, which a test must not wait for.)
+    pub async fn data_changed(&self) {
+        let generation = self.store.generation().await.expect("the data generation");
+        self.cache.data_changed(generation).await;
     }
 }
 

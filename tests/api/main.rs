@@ -4,8 +4,12 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod cache_consistency;
+mod cache_reads;
+mod cache_redis_outage;
 mod dashboard;
 mod import_sources;
 mod real_data;
 mod search_and_service;
 mod web;
+mod write_api;

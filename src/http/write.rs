@@ -1,0 +1,536 @@
+//! The write API (API key required):
+//!
+//! - `PUT /api/v1/coins/{symbol}` with `{"name": "..."}` creates the coin (201) or renames it (200).
+//! - `POST /api/v1/coins/{symbol}/records` with a JSON array of
+//!   `{"date","open","high","low","close","volume","market_cap"}` upserts daily records, all or
+//!   none, with exactly the importer's validation; 200 with the counts.
+//!
+//! One request is one transaction (`Store::apply`). Before the answer goes out, the cache moves
+//! to the new data generation, so the next read on this instance cannot be stale.
+
+use std::collections::HashMap;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::header::{CONTENT_LENGTH, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::error::error_body;
+use super::{ApiError, AppState};
+use crate::domain::{DailyRecord, Symbol};
+use crate::import::csv::{parse_row_date, MAX_NAME_LEN};
+use crate::store::{CoinUpdate, StoreError};
+
+/// The fields of a record in the write API, in the order error messages list them.
+const RECORD_FIELDS: [&str; 7] = [
+    "date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "market_cap",
+];
+
+/// A refused write: everything but success, each answered with a JSON body.
+enum WriteError {
+    /// An answer already made (authorization).
+    Answer(Box<Response>),
+    BadRequest(String),
+    NotFound(String),
+    Conflict(String),
+    TooLarge(usize),
+    /// 422: what is wrong, and where.
+    Invalid {
+        message: String,
+        problems: Vec<Problem>,
+    },
+    Api(ApiError),
+}
+
+/// One reason a body is refused: which record (by index in the array), which field, why.
+#[derive(Debug, Serialize)]
+struct Problem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+    field: String,
+    reason: String,
+}
+
+impl From<StoreError> for WriteError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(message) => WriteError::Conflict(message),
+            other => WriteError::Api(ApiError::Store(other)),
+        }
+    }
+}
+
+impl IntoResponse for WriteError {
+    fn into_response(self) -> Response {
+        match self {
+            WriteError::Answer(response) => *response,
+            WriteError::BadRequest(message) => error_body(StatusCode::BAD_REQUEST, &message),
+            WriteError::NotFound(message) => error_body(StatusCode::NOT_FOUND, &message),
+            WriteError::Conflict(message) => error_body(
+                StatusCode::CONFLICT,
+                &format!("{message}. Nothing was written."),
+            ),
+            WriteError::TooLarge(limit) => error_body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "The request body is larger than {limit} bytes, the most this server accepts. \
+                     Send the records in several smaller requests (the operator sets the limit \
+                     with KRISPYTO_MAX_BODY_BYTES). Nothing was written."
+                ),
+            ),
+            WriteError::Invalid { message, problems } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": message, "invalid": problems })),
+            )
+                .into_response(),
+            WriteError::Api(error) => error.into_response(),
+        }
+    }
+}
+
+/// `PUT /api/v1/coins/{symbol}`.
+pub async fn put_coin(
+    State(state): State<AppState>,
+    symbol: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    match put_coin_inner(state, symbol, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn put_coin_inner(
+    state: AppState,
+    symbol: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<Response, WriteError> {
+    state
+        .api_keys
+        .authorize(request.headers())
+        .map_err(WriteError::Answer)?;
+    let symbol = path_symbol(symbol)?;
+    let body = read_body(request, state.max_body_bytes).await?;
+    let name = parse_coin_body(&body)?;
+    let summary = state
+        .store
+        .apply(&[CoinUpdate {
+            symbol: symbol.clone(),
+            name: Some(name.clone()),
+            records: Vec::new(),
+        }])
+        .await?;
+    state.cache.data_changed(summary.generation).await;
+    let coin = Json(json!({ "symbol": symbol.as_str(), "name": name }));
+    if summary.coins_created > 0 {
+        let location = HeaderValue::from_str(&format!("/api/v1/coins/{symbol}"))
+            .map_err(|_| WriteError::BadRequest("the symbol cannot be a URL".into()))?;
+        Ok((StatusCode::CREATED, [(LOCATION, location)], coin).into_response())
+    } else {
+        Ok(coin.into_response())
+    }
+}
+
+/// `POST /api/v1/coins/{symbol}/records`.
+pub async fn post_records(
+    State(state): State<AppState>,
+    symbol: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    match post_records_inner(state, symbol, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn post_records_inner(
+    state: AppState,
+    symbol: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<Response, WriteError> {
+    state
+        .api_keys
+        .authorize(request.headers())
+        .map_err(WriteError::Answer)?;
+    let symbol = path_symbol(symbol)?;
+    let body = read_body(request, state.max_body_bytes).await?;
+    let rows = match parse_json(&body)? {
+        Value::Array(rows) => rows,
+        _ => {
+            return Err(WriteError::Invalid {
+                message: "The body must be a JSON array of records, each \
+                          {\"date\",\"open\",\"high\",\"low\",\"close\",\"volume\",\"market_cap\"}. \
+                          Nothing was written."
+                    .into(),
+                problems: Vec::new(),
+            })
+        }
+    };
+    let currencies = state.store.currencies().await?;
+    if !currencies.iter().any(|c| c.symbol == symbol) {
+        return Err(WriteError::NotFound(format!(
+            "There is no coin with symbol {symbol}. Create it first with \
+             PUT /api/v1/coins/{symbol} and a body {{\"name\": \"...\"}}."
+        )));
+    }
+    let records = parse_records(&rows)?;
+    let summary = state
+        .store
+        .apply(&[CoinUpdate {
+            symbol,
+            name: None,
+            records,
+        }])
+        .await?;
+    state.cache.data_changed(summary.generation).await;
+    Ok(Json(json!({
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+    }))
+    .into_response())
+}
+
+fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, WriteError> {
+    let Path(raw) = symbol.map_err(|rejection| {
+        WriteError::BadRequest(format!(
+            "The coin symbol in the path cannot be read ({}); use letters, digits, '.', '-' or '_'.",
+            rejection.body_text()
+        ))
+    })?;
+    Symbol::parse(&raw).map_err(|reason| {
+        WriteError::BadRequest(format!("The coin symbol in the path is invalid: {reason}."))
+    })
+}
+
+/// Reads the whole body, refusing it as soon as it grows past `limit` bytes.
+async fn read_body(request: Request, limit: usize) -> Result<Bytes, WriteError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(WriteError::TooLarge(limit));
+    }
+    let mut stream = Body::into_data_stream(request.into_body());
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| {
+            WriteError::BadRequest(
+                "The request body could not be read to its end; send it again.".into(),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(WriteError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
+fn parse_json(body: &[u8]) -> Result<Value, WriteError> {
+    serde_json::from_slice(body).map_err(|error| {
+        WriteError::BadRequest(format!(
+            "The body is not valid JSON ({error}). Send a JSON document with \
+             'Content-Type: application/json'. Nothing was written."
+        ))
+    })
+}
+
+/// The `name` of a `PUT` body, checked like the importer checks names.
+fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
+    let invalid = |field: &str, reason: String| WriteError::Invalid {
+        message: "The coin is not valid; see 'invalid'. Nothing was written.".into(),
+        problems: vec![Problem {
+            index: None,
+            field: field.into(),
+            reason,
+        }],
+    };
+    let Value::Object(object) = parse_json(body)? else {
+        return Err(invalid(
+            "name",
+            "the body must be a JSON object {\"name\": \"...\"}".into(),
+        ));
+    };
+    if let Some(unknown) = object.keys().find(|k| k.as_str() != "name") {
+        return Err(invalid(
+            unknown,
+            "is not a coin field; the only field is 'name'".into(),
+        ));
+    }
+    let name = match object.get("name") {
+        None => return Err(invalid("name", "is missing".into())),
+        Some(Value::String(name)) => name.trim(),
+        Some(other) => {
+            return Err(invalid(
+                "name",
+                format!("must be a string, not {}", json_kind(other)),
+            ))
+        }
+    };
+    if name.is_empty() {
+        return Err(invalid("name", "is empty; give the coin's name".into()));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid(
+            "name",
+            format!("is longer than {MAX_NAME_LEN} characters"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Every record of the body, validated as the importer validates CSV rows, sorted by date.
+/// Refuses the whole body, listing every problem of every record, when anything is wrong.
+fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, WriteError> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut by_date: HashMap<NaiveDate, (usize, DailyRecord)> = HashMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        let mut problem = |field: &str, reason: String| {
+            problems.push(Problem {
+                index: Some(index),
+                field: field.to_owned(),
+                reason,
+            })
+        };
+        let Value::Object(fields) = row else {
+            problem(
+                "record",
+                format!(
+                    "must be an object with {}, not {}",
+                    RECORD_FIELDS.join(", "),
+                    json_kind(row)
+                ),
+            );
+            continue;
+        };
+        match parse_record(fields) {
+            Ok(record) => match by_date.get(&record.date) {
+                Some((first, earlier)) if !earlier.same_values(&record) => problem(
+                    "date",
+                    format!(
+                        "{} is also given by record {first} with different values; send one record per date",
+                        record.date
+                    ),
+                ),
+                Some(_) => {} // the same record twice: harmless, written once
+                None => {
+                    by_date.insert(record.date, (index, record));
+                }
+            },
+            Err(found) => {
+                for (field, reason) in found {
+                    problem(field, reason);
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        let count = problems
+            .iter()
+            .filter_map(|p| p.index)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        return Err(WriteError::Invalid {
+            message: format!(
+                "{count} of {} records are not valid; see 'invalid' for each record's index, \
+                 field and reason. Nothing was written: fix them and send the request again.",
+                rows.len()
+            ),
+            problems,
+        });
+    }
+    let mut records: Vec<DailyRecord> = by_date.into_values().map(|(_, r)| r).collect();
+    records.sort_by_key(|r| r.date);
+    Ok(records)
+}
+
+/// One record, or every problem found in it (field, reason).
+fn parse_record(fields: &Map<String, Value>) -> Result<DailyRecord, Vec<(&str, String)>> {
+    let mut problems: Vec<(&str, String)> = Vec::new();
+    for name in fields.keys() {
+        if !RECORD_FIELDS.contains(&name.as_str()) {
+            problems.push((
+                name.as_str(),
+                format!(
+                    "is not a record field; the fields are {}",
+                    RECORD_FIELDS.join(", ")
+                ),
+            ));
+        }
+    }
+    let date = match fields.get("date") {
+        None => {
+            problems.push(("date", "is missing".into()));
+            None
+        }
+        Some(Value::String(raw)) => match parse_row_date(raw.trim()) {
+            Ok(date) => Some(date),
+            Err(reason) => {
+                problems.push(("date", reason));
+                None
+            }
+        },
+        Some(other) => {
+            problems.push((
+                "date",
+                format!("must be a string \"YYYY-MM-DD\", not {}", json_kind(other)),
+            ));
+            None
+        }
+    };
+    let mut number = |field: &'static str| match fields.get(field) {
+        None => {
+            problems.push((field, "is missing".into()));
+            None
+        }
+        Some(Value::Number(n)) => n.as_f64().or_else(|| {
+            problems.push((field, format!("{n} is not a usable number")));
+            None
+        }),
+        Some(other) => {
+            problems.push((field, format!("must be a number, not {}", json_kind(other))));
+            None
+        }
+    };
+    let values = [
+        number("open"),
+        number("high"),
+        number("low"),
+        number("close"),
+        number("volume"),
+        number("market_cap"),
+    ];
+    if let (
+        Some(date),
+        [Some(open), Some(high), Some(low), Some(close), Some(volume), Some(market_cap)],
+    ) = (date, values)
+    {
+        if problems.is_empty() {
+            return DailyRecord::new(date, open, high, low, close, volume, market_cap)
+                .map_err(|v| vec![(v.field.json_name(), v.reason)]);
+        }
+    }
+    Err(problems)
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(body: Value) -> Vec<(Option<usize>, String, String)> {
+        let Value::Array(rows) = body else { panic!() };
+        match parse_records(&rows) {
+            Err(WriteError::Invalid { problems, .. }) => problems
+                .into_iter()
+                .map(|p| (p.index, p.field, p.reason))
+                .collect(),
+            Ok(records) => panic!("expected a refusal, got {records:?}"),
+            Err(_) => panic!("expected a 422"),
+        }
+    }
+
+    fn record(date: &str, close: f64) -> Value {
+        json!({"date": date, "open": 1.0, "high": 10.0, "low": 0.5, "close": close,
+               "volume": 5, "market_cap": 0.0})
+    }
+
+    #[test]
+    fn valid_records_come_back_sorted_and_deduplicated() {
+        let Value::Array(rows) = json!([
+            record("2021-07-06", 2.0),
+            record("2021-07-05", 1.0),
+            record("2021-07-06", 2.0)
+        ]) else {
+            panic!()
+        };
+        let records = parse_records(&rows).ok().unwrap();
+        let dates: Vec<String> = records.iter().map(|r| r.date.to_string()).collect();
+        assert_eq!(dates, ["2021-07-05", "2021-07-06"]);
+        assert_eq!(records[0].volume, 5.0);
+    }
+
+    #[test]
+    fn every_problem_of_every_record_is_listed() {
+        let found = problems(json!([
+            record("2021-07-05", 1.0),
+            {"date": "2021-02-30", "open": "1", "high": 1, "low": 2, "close": 1, "volume": 1},
+            {"date": "2021-07-07", "open": 1, "high": 1, "low": 2, "close": 1, "volume": 1, "market_cap": 1},
+            [1, 2],
+            record("2021-07-05", 3.0),
+            {"date": "2021-07-08", "open": 1, "high": 1, "low": 1, "close": 1, "volume": -1,
+             "market_cap": 1, "marketcap": 1},
+        ]));
+        let summary: Vec<(Option<usize>, &str)> =
+            found.iter().map(|(i, f, _)| (*i, f.as_str())).collect();
+        assert_eq!(
+            summary,
+            [
+                (Some(1), "date"),
+                (Some(1), "open"),
+                (Some(1), "market_cap"),
+                (Some(2), "high"),
+                (Some(3), "record"),
+                (Some(4), "date"),
+                (Some(5), "marketcap"),
+            ],
+            "{found:#?}"
+        );
+        assert!(found[0].2.contains("not a real date"), "{}", found[0].2);
+        assert!(found[3].2.contains("below low"), "{}", found[3].2);
+        assert!(found[5].2.contains("record 0"), "{}", found[5].2);
+    }
+
+    #[test]
+    fn coin_bodies_need_a_name() {
+        assert_eq!(
+            parse_coin_body(br#"{"name": "  Bitcoin "}"#).ok(),
+            Some("Bitcoin".into())
+        );
+        for body in [
+            r#"{}"#,
+            r#"{"name": ""}"#,
+            r#"{"name": 5}"#,
+            r#"{"name": "x", "symbol": "y"}"#,
+            r#"["x"]"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_coin_body(body.as_bytes()),
+                    Err(WriteError::Invalid { .. })
+                ),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            parse_coin_body(b"{nope"),
+            Err(WriteError::BadRequest(_))
+        ));
+    }
+}
