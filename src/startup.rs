@@ -25,11 +25,24 @@ pub struct AppConfig {
 }
 
 /// Who may write, and how much at once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WriteSettings {
     /// API keys for the write routes; none means writes are refused (403).
     pub api_keys: Vec<String>,
     pub max_body_bytes: usize,
+}
+
+/// Counts the keys, never shows them: configurations get logged.
+impl std::fmt::Debug for WriteSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteSettings")
+            .field(
+                "api_keys",
+                &format_args!("[{} hidden]", self.api_keys.len()),
+            )
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 impl Default for WriteSettings {

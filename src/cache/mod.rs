@@ -38,7 +38,7 @@ pub use key::CacheKey;
 use redis_level::{Lookup, RedisLevel};
 
 /// How the cache is set up (flags and environment variables in `cli.rs`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CacheSettings {
     /// The most bytes L1 holds (keys and bodies); the least recently used answers go first.
     pub max_bytes: u64,
@@ -56,6 +56,24 @@ pub struct CacheSettings {
     pub generation_poll: Duration,
     /// `max-age` of `Cache-Control` on cacheable answers.
     pub http_max_age: Duration,
+}
+
+/// Shows whether a Redis URL is set, not the URL: it may carry a password.
+impl std::fmt::Debug for CacheSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheSettings")
+            .field("max_bytes", &self.max_bytes)
+            .field("ttl", &self.ttl)
+            .field(
+                "redis_url",
+                &self.redis_url.as_ref().map(|_| format_args!("<set>")),
+            )
+            .field("redis_prefix", &self.redis_prefix)
+            .field("redis_timeout", &self.redis_timeout)
+            .field("generation_poll", &self.generation_poll)
+            .field("http_max_age", &self.http_max_age)
+            .finish()
+    }
 }
 
 impl Default for CacheSettings {
@@ -289,7 +307,10 @@ impl ResponseCache {
     /// A change was committed at `generation`: serve it from now on, and tell the other
     /// instances. Call before acknowledging the write, so the next read here cannot be stale.
     pub async fn data_changed(&self, generation: i64) {
-        if self.inner.generation.advance_to(generation) {
+        self.inner.generation.advance_to(generation);
+        // Announced even when this instance already knew it (its own database check may have
+        // seen the commit first): the other instances may not have.
+        if generation >= self.inner.generation.current() {
             if let Some(l2) = &self.inner.l2 {
                 l2.publish_generation(generation).await;
             }

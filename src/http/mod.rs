@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod openapi;
 mod search;
 pub mod v1;
+mod web;
 mod write;
 
 use std::time::Duration;
@@ -58,6 +59,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::docs))
         .routes(routes!(openapi::docs_asset))
         .merge(v1::router())
+        .merge(web::router())
         .routes(routes!(write::put_coin))
         .routes(routes!(write::post_records))
 }

@@ -34,6 +34,8 @@ use super::error::{error_body, ErrorBody};
         (name = "v1", description = "The read API: coins, candles, markets, search and \
             statistics. Errors are `{\"error\": \"...\"}` with the right 4xx."),
         (name = "service", description = "Probes, metrics and this description."),
+        (name = "web", description = "The web dashboard: one HTML page and its assets, \
+            served from the binary."),
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

@@ -52,6 +52,15 @@ impl PrivateRedis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Sends SIGSTOP or SIGCONT.
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -60,6 +69,7 @@ impl PrivateRedis {
 
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
+        // SIGKILL ends a stopped process too.
         self.kill();
     }
 }
@@ -113,9 +123,11 @@ async fn redis_at_a_closed_port(backend: Backend) {
 async fn redis_killed_mid_run(backend: Backend) {
     let mut redis = PrivateRedis::start(free_port());
     let url = redis.url();
+    let prefix = unique_redis_prefix("killed");
+    let channel = format!("{prefix}:generation");
     let app = spawn_app_with(backend, |config| {
         config.cache.redis_url = Some(url);
-        config.cache.redis_prefix = unique_redis_prefix("killed");
+        config.cache.redis_prefix = prefix;
         // Not the 50 ms default, so that "Redis was in use" holds on a busy test machine;
         // a killed Redis fails commands at once (refused, reset) whatever the timeout.
         config.cache.redis_timeout = Duration::from_millis(500);
@@ -163,6 +175,95 @@ async fn redis_killed_mid_run(backend: Backend) {
     let before = app.cache.stats();
     assert_dashboard(&app, 33).await;
     assert_eq!(app.cache.stats().l2_misses, before.l2_misses + 1);
+
+    // ... and the generation channel is subscribed again.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, subscribers): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&channel)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if subscribers == 1 || Instant::now() >= deadline {
+            assert_eq!(subscribers, 1, "the instance follows {channel} again");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
-on_both_stores!(redis_at_a_closed_port, redis_killed_mid_run);
+/// A private Redis frozen (SIGSTOP) mid-run: connections stay open, nothing answers, so only
+/// the command timeout can tell. Thawed (SIGCONT), it is used again.
+async fn redis_frozen_mid_run(backend: Backend) {
+    let redis = PrivateRedis::start(free_port());
+    let url = redis.url();
+    let app = spawn_app_with(backend, |config| {
+        config.cache.redis_url = Some(url);
+        config.cache.redis_prefix = unique_redis_prefix("frozen");
+        config.cache.redis_timeout = Duration::from_millis(200);
+        config.writes.api_keys = vec![KEY.to_owned()];
+    })
+    .await;
+    assert!(app.cache.redis_is_up());
+    import_two_coins(&app).await;
+    assert_dashboard(&app, 1).await;
+    assert_eq!(app.cache.stats().l2_misses, 1, "Redis was in use");
+
+    redis.signal("STOP");
+    for day in [1, 2, 3, 2, 35] {
+        assert_dashboard(&app, day).await;
+    }
+    write_btc_close(&app, 5.5).await;
+    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    assert_eq!(rows[0]["price"], json!(5.5));
+    assert!(!app.cache.redis_is_up());
+
+    redis.signal("CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app.cache.redis_is_up() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        app.cache.redis_is_up(),
+        "Redis is used again once it answers"
+    );
+    assert_dashboard(&app, 20).await;
+}
+
+/// A "Redis" that accepts connections and never answers: every command would hang without
+/// the timeouts. Requests are answered all the same, and Redis is taken out of use.
+async fn redis_that_never_answers(backend: Backend) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let black_hole = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let app = spawn_app_with(backend, |config| {
+        config.cache.redis_url = Some(format!("redis://127.0.0.1:{port}"));
+        config.cache.redis_prefix = unique_redis_prefix("silent");
+        config.writes.api_keys = vec![KEY.to_owned()];
+    })
+    .await;
+    assert!(!app.cache.redis_is_up());
+    import_two_coins(&app).await;
+    for day in [3, 4, 3, 35] {
+        assert_dashboard(&app, day).await;
+    }
+    write_btc_close(&app, 8.5).await;
+    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    assert_eq!(rows[0]["price"], json!(8.5));
+    black_hole.abort();
+}
+
+on_both_stores!(
+    redis_at_a_closed_port,
+    redis_killed_mid_run,
+    redis_frozen_mid_run,
+    redis_that_never_answers
+);

@@ -206,8 +206,8 @@ async fn serve_imports_data_into_an_empty_database_only() {
         addr: "127.0.0.1:0".into(),
         store: app.db.store_options(),
         data,
-        cache: krispyto::cache::CacheSettings::default(),
-        writes: krispyto::startup::WriteSettings::default(),
+        cache: Default::default(),
+        writes: Default::default(),
     })
     .await
     .unwrap();

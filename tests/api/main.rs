@@ -18,4 +18,5 @@ mod v1_markets;
 mod v1_real_data;
 mod v1_search;
 mod v1_stats;
+mod web;
 mod write_api;

@@ -27,6 +27,11 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/stats"),
     ("put", "/api/v1/coins/{symbol}"),
     ("post", "/api/v1/coins/{symbol}/records"),
+    ("get", "/"),
+    ("get", "/coins/{symbol}"),
+    ("get", "/assets/app.js"),
+    ("get", "/assets/app.css"),
+    ("get", "/assets/favicon.svg"),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
