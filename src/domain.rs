@@ -129,8 +129,8 @@ pub struct RecordViolation {
     pub reason: String,
 }
 
-/// The largest price, volume or market cap a record may hold: a billion times the largest
-/// market cap ever seen. Above it a value is a typo, and sums of such values (candle volumes)
+/// The bound every price, volume and market cap of a record stays below: a million times the
+/// largest market cap ever seen. Above it a value is a typo, and sums of such values (candle volumes)
 /// would overflow to infinity, which JSON cannot carry.
 pub const MAX_RECORD_VALUE: f64 = 1e18;
 
@@ -162,12 +162,13 @@ impl DailyRecord {
                     reason: format!("{value} is not a finite number"),
                 });
             }
-            if value > MAX_RECORD_VALUE {
+            // `>=`, not `>`: a JSON number just above the bound parses to exactly the bound.
+            if value >= MAX_RECORD_VALUE {
                 return Err(RecordViolation {
                     field,
                     reason: format!(
-                        "{value} is larger than {MAX_RECORD_VALUE:e}, more than any real price, \
-                         volume or market cap"
+                        "{value} is not below {MAX_RECORD_VALUE:e}; no real price, volume or \
+                         market cap comes near it"
                     ),
                 });
             }
@@ -260,7 +261,7 @@ mod tests {
         assert_eq!(e.field, PriceField::Volume);
         let e = DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, 1.7e308, 0.0).unwrap_err();
         assert_eq!(e.field, PriceField::Volume);
-        assert!(e.reason.contains("larger than 1e18"), "{}", e.reason);
+        assert!(e.reason.contains("not below 1e18"), "{}", e.reason);
         let e = DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, 1.0, f64::INFINITY).unwrap_err();
         assert_eq!(e.field, PriceField::MarketCap);
     }

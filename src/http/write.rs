@@ -131,19 +131,19 @@ struct RecordBody {
     /// The day, `YYYY-MM-DD`.
     #[schema(example = "2021-07-06")]
     date: NaiveDate,
-    #[schema(minimum = 0.0, maximum = 1e18, example = 33746.0)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33746.0)]
     open: f64,
     /// At least `low`.
-    #[schema(minimum = 0.0, maximum = 1e18, example = 35064.6)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 35064.6)]
     high: f64,
-    #[schema(minimum = 0.0, maximum = 1e18, example = 33620.0)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33620.0)]
     low: f64,
-    #[schema(minimum = 0.0, maximum = 1e18, example = 34235.19)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 34235.19)]
     close: f64,
-    #[schema(minimum = 0.0, maximum = 1e18, example = 26501259869.76)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 26501259869.76)]
     volume: f64,
     /// 0 where unknown.
-    #[schema(minimum = 0.0, maximum = 1e18, example = 641899161593.76)]
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 641899161593.76)]
     market_cap: f64,
 }
 
@@ -242,7 +242,7 @@ async fn put_coin_inner(
     operation_id = "post_records",
     summary = "Upsert a coin's daily records (API key required)",
     description = "Inserts or updates the records, all or none, with the importer's validation \
-        (e.g. high at least low, no value above 1e18). One transaction; the cache moves to the new \
+        (e.g. high at least low, every value below 1e18). One transaction; the cache moves to the new \
         data generation before the answer goes out.",
     security(("bearer" = [])),
     params(("symbol" = String, Path, description = "The coin's symbol, any case; create the \
