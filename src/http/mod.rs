@@ -114,16 +114,9 @@ async fn not_found(request: Request) -> Response {
     error::error_body(
         StatusCode::NOT_FOUND,
         &format!(
-            "There is no route {} {}. The routes are {}; /docs describes them.",
+            "There is no route {} {}. /docs lists every route (/openapi.json, for programs).",
             request.method(),
             request.uri().path(),
-            openapi::spec()
-                .paths
-                .paths
-                .keys()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
         ),
     )
 }
