@@ -153,6 +153,18 @@ pub(super) async fn records_between(
         .collect())
 }
 
+pub(super) async fn market_caps_on(
+    pool: &SqlitePool,
+    day: NaiveDate,
+) -> StoreResult<Vec<(i64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT currency_id, marketcap FROM record WHERE date = ?1 ORDER BY currency_id",
+    )
+    .bind(day)
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn all_time_highs(
     pool: &SqlitePool,
     currency_ids: Option<&[i64]>,

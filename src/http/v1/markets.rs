@@ -1,9 +1,11 @@
 //! `GET /api/v1/markets`: every coin on a day, ranked by market cap, with changes over 1 to
 //! 365 days and the drawdown from the all-time high; sorted and paged.
 //!
-//! Cost is four queries whatever the number of coins: the date range, the coins, the
-//! records on the 21 days the changes can refer to (the day and, per lookback, the 4 days
-//! the as-of rule may use), and one grouped query for the all-time highs up to the day.
+//! Cost is four or five queries whatever the number of coins: the date range, the coins,
+//! the selected coins' records on the 21 days the changes can refer to (the day and, per
+//! lookback, the 4 days the as-of rule may use), every coin's market cap on the day (only
+//! when a few coins were asked for: the rank counts them all), and the all-time highs up to
+//! the day (one index probe per coin).
 
 use std::collections::HashMap;
 
@@ -17,10 +19,11 @@ use super::{bounded_integer, optional_date, query_params};
 use crate::analytics::coins::PricePoint;
 use crate::analytics::dashboard::SortDirection;
 use crate::analytics::markets::{
-    market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow, MARKET_LOOKBACK_DAYS,
+    market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
+    MARKET_LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
-use crate::domain::DailyRecord;
+use crate::domain::{Currency, DailyRecord};
 use crate::http::dashboard::CoinSelection;
 use crate::http::{ApiError, AppState};
 
@@ -174,9 +177,27 @@ pub async fn markets(
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
 
-    // Every coin's window, not only the selected ones: a rank counts every coin of the day.
     let window = reference_window(day, &MARKET_LOOKBACK_DAYS);
-    let records = state.store.records_on_days(None, &window).await?;
+    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
+    for (id, record) in state.store.records_on_days(ids.as_deref(), &window).await? {
+        by_coin.entry(id).or_default().push(record);
+    }
+    // A rank counts every coin of the day, whichever coins were asked for.
+    let caps: HashMap<i64, f64> = match ids {
+        None => by_coin
+            .iter()
+            .filter_map(|(id, records)| {
+                let index = records.binary_search_by_key(&day, |r| r.date).ok()?;
+                Some((*id, records[index].market_cap))
+            })
+            .collect(),
+        Some(_) => state.store.market_caps_on(day).await?.into_iter().collect(),
+    };
+    let ranked: Vec<(&Currency, f64)> = currencies
+        .iter()
+        .filter_map(|c| caps.get(&c.id).map(|cap| (c, *cap)))
+        .collect();
+    let ranks = market_cap_ranks(&ranked);
     let highs: HashMap<i64, PricePoint> = state
         .store
         .all_time_highs(ids.as_deref(), day)
@@ -192,11 +213,7 @@ pub async fn markets(
             )
         })
         .collect();
-    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
-    for (id, record) in records {
-        by_coin.entry(id).or_default().push(record);
-    }
-    let inputs: Vec<MarketInput<'_>> = currencies
+    let inputs: Vec<MarketInput<'_>> = selected
         .iter()
         .filter_map(|currency| {
             by_coin.get(&currency.id).map(|records| MarketInput {
@@ -206,13 +223,7 @@ pub async fn markets(
             })
         })
         .collect();
-    let mut rows: Vec<MarketRow> = market_rows(day, &inputs)
-        .into_iter()
-        .filter(|row| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&row.currency_id))
-        })
-        .collect();
+    let mut rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
     if rows.is_empty() {
         return Err(ApiError::NotFound(format!(
             "No requested coin has a record on {day}. The data covers {first} to {last}."
