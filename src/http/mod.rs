@@ -6,6 +6,7 @@ pub mod error;
 mod health;
 mod search;
 pub mod v1;
+mod web;
 
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(web::router())
         .merge(v1::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

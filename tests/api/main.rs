@@ -5,6 +5,7 @@
 mod helpers;
 
 mod dashboard;
+mod import_sources;
 mod real_data;
 mod search_and_service;
 mod v1_coins;
@@ -12,3 +13,4 @@ mod v1_markets;
 mod v1_real_data;
 mod v1_search;
 mod v1_stats;
+mod web;
