@@ -1,7 +1,12 @@
 //! Pure computations over daily records. Nothing here touches the database or HTTP, so
 //! everything is unit-tested on hand-made records.
 
+pub mod candles;
+pub mod coins;
 pub mod dashboard;
+pub mod markets;
 pub mod percent;
+pub mod search;
+pub mod stats;
 
 pub use percent::{as_of, percent_change, AS_OF_MAX_AGE_DAYS};

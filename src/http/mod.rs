@@ -6,6 +6,7 @@ mod dashboard;
 pub mod error;
 mod health;
 mod search;
+pub mod v1;
 mod web;
 mod write;
 
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .route("/api/v1/coins/{symbol}", put(write::put_coin))
         .route("/api/v1/coins/{symbol}/records", post(write::post_records))
+        .merge(v1::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -161,6 +161,62 @@ impl Store {
         }
     }
 
+    /// Each coin's first and last day and number of records (coins with records only),
+    /// for the given coins (every coin when `None`), ordered by coin id. One grouped query.
+    pub async fn coin_spans(&self, currency_ids: Option<&[i64]>) -> StoreResult<Vec<CoinSpan>> {
+        if currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::coin_spans(pool, currency_ids).await,
+            Store::Postgres(pool) => postgres::coin_spans(pool, currency_ids).await,
+        }
+    }
+
+    /// The records of the given coins dated `from..=to` (either bound open when `None`),
+    /// ordered by coin, then date. One query whatever the number of coins.
+    pub async fn records_between(
+        &self,
+        currency_ids: &[i64],
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> StoreResult<Vec<(i64, DailyRecord)>> {
+        if currency_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::records_between(pool, currency_ids, from, to).await,
+            Store::Postgres(pool) => postgres::records_between(pool, currency_ids, from, to).await,
+        }
+    }
+
+    /// Every coin's market cap on `day` (coins with a record that day), by coin id: what a
+    /// rank needs when the records fetched are only those of a few coins.
+    pub async fn market_caps_on(&self, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::market_caps_on(pool, day).await,
+            Store::Postgres(pool) => postgres::market_caps_on(pool, day).await,
+        }
+    }
+
+    /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
+    /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
+    /// whatever the number of coins: an index probe per coin (record_currency_high_idx), not
+    /// a scan of every record up to the day.
+    pub async fn all_time_highs(
+        &self,
+        currency_ids: Option<&[i64]>,
+        up_to: NaiveDate,
+    ) -> StoreResult<Vec<AllTimeHigh>> {
+        if currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::all_time_highs(pool, currency_ids, up_to).await,
+            Store::Postgres(pool) => postgres::all_time_highs(pool, currency_ids, up_to).await,
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -187,6 +243,24 @@ impl Store {
             }
         }
     }
+}
+
+/// The days a coin's records cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoinSpan {
+    pub currency_id: i64,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    /// The number of records (days with data; gaps are not counted).
+    pub days: i64,
+}
+
+/// A coin's highest daily high up to some day, and the earliest day it was reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AllTimeHigh {
+    pub currency_id: i64,
+    pub price: f64,
+    pub date: NaiveDate,
 }
 
 /// A record row as read back from either backend.

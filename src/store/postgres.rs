@@ -8,7 +8,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::write::WriteTransaction;
-use super::{CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -62,6 +62,90 @@ pub(super) async fn records_on_days(
     .into_iter()
     .map(RecordRow::into_pair)
     .collect())
+}
+
+pub(super) async fn coin_spans(
+    pool: &PgPool,
+    currency_ids: Option<&[i64]>,
+) -> StoreResult<Vec<CoinSpan>> {
+    let rows: Vec<(i64, NaiveDate, NaiveDate, i64)> = sqlx::query_as(
+        "SELECT currency_id, MIN(date), MAX(date), COUNT(*) FROM record \
+         WHERE ($1::bigint[] IS NULL OR currency_id = ANY($1)) \
+         GROUP BY currency_id ORDER BY currency_id",
+    )
+    .bind(currency_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(currency_id, first_date, last_date, days)| CoinSpan {
+            currency_id,
+            first_date,
+            last_date,
+            days,
+        })
+        .collect())
+}
+
+pub(super) async fn records_between(
+    pool: &PgPool,
+    currency_ids: &[i64],
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> StoreResult<Vec<(i64, DailyRecord)>> {
+    Ok(sqlx::query_as::<_, RecordRow>(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record \
+         WHERE currency_id = ANY($1) \
+           AND ($2::date IS NULL OR date >= $2) AND ($3::date IS NULL OR date <= $3) \
+         ORDER BY currency_id, date",
+    )
+    .bind(currency_ids)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(RecordRow::into_pair)
+    .collect())
+}
+
+pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT currency_id, marketcap FROM record WHERE date = $1 ORDER BY currency_id",
+    )
+    .bind(day)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn all_time_highs(
+    pool: &PgPool,
+    currency_ids: Option<&[i64]>,
+    up_to: NaiveDate,
+) -> StoreResult<Vec<AllTimeHigh>> {
+    // One probe of record_currency_high_idx per coin: its first row on or before the day in
+    // (high desc, date asc) order is the highest high, reached earliest.
+    let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
+        "SELECT c.id, h.high, h.date FROM currency c \
+         CROSS JOIN LATERAL (SELECT high, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY high DESC, date LIMIT 1) h \
+         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
+         ORDER BY c.id",
+    )
+    .bind(up_to)
+    .bind(currency_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(currency_id, price, date)| AllTimeHigh {
+            currency_id,
+            price,
+            date,
+        })
+        .collect())
 }
 
 pub(super) async fn record_count(pool: &PgPool) -> StoreResult<i64> {

@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::write::WriteTransaction;
-use super::{CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
@@ -41,7 +41,9 @@ pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> 
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     let (first, last): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT MIN(date), MAX(date) FROM record")
+        // Two scalar subqueries: SQLite answers a lone MIN or MAX from the date index, but
+        // scans the whole table for both in one SELECT (1.2 s at 7.3 M rows).
+        sqlx::query_as("SELECT (SELECT MIN(date) FROM record), (SELECT MAX(date) FROM record)")
             .fetch_one(pool)
             .await?;
     let parse = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
@@ -77,6 +79,119 @@ pub(super) async fn records_on_days(
         .await?
         .into_iter()
         .map(RecordRow::into_pair)
+        .collect())
+}
+
+/// Appends `(id, id, ...)` as bound values.
+fn push_id_list(query: &mut QueryBuilder<'_, Sqlite>, ids: &[i64]) {
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(")");
+}
+
+/// Aggregates over the `date` column come back as text without a declared type; parse them.
+fn stored_date(raw: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        StoreError::Conflict(format!(
+            "a stored date '{raw}' is not in the form YYYY-MM-DD"
+        ))
+    })
+}
+
+pub(super) async fn coin_spans(
+    pool: &SqlitePool,
+    currency_ids: Option<&[i64]>,
+) -> StoreResult<Vec<CoinSpan>> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, MIN(date), MAX(date), COUNT(*) FROM record",
+    );
+    if let Some(ids) = currency_ids {
+        query.push(" WHERE currency_id IN ");
+        push_id_list(&mut query, ids);
+    }
+    query.push(" GROUP BY currency_id ORDER BY currency_id");
+    let rows: Vec<(i64, String, String, i64)> = query.build_query_as().fetch_all(pool).await?;
+    rows.into_iter()
+        .map(|(currency_id, first, last, days)| {
+            Ok(CoinSpan {
+                currency_id,
+                first_date: stored_date(&first)?,
+                last_date: stored_date(&last)?,
+                days,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn records_between(
+    pool: &SqlitePool,
+    currency_ids: &[i64],
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> StoreResult<Vec<(i64, DailyRecord)>> {
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE currency_id IN ",
+    );
+    push_id_list(&mut query, currency_ids);
+    if let Some(from) = from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    Ok(query
+        .build_query_as::<RecordRow>()
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(RecordRow::into_pair)
+        .collect())
+}
+
+pub(super) async fn market_caps_on(
+    pool: &SqlitePool,
+    day: NaiveDate,
+) -> StoreResult<Vec<(i64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT currency_id, marketcap FROM record WHERE date = ?1 ORDER BY currency_id",
+    )
+    .bind(day)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn all_time_highs(
+    pool: &SqlitePool,
+    currency_ids: Option<&[i64]>,
+    up_to: NaiveDate,
+) -> StoreResult<Vec<AllTimeHigh>> {
+    // One probe of record_currency_high_idx per coin: its first row on or before the day in
+    // (high desc, date asc) order is the highest high, reached earliest.
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT r.currency_id, r.high, r.date FROM currency c \
+         JOIN record r ON r.id = (SELECT id FROM record \
+             WHERE currency_id = c.id AND date <= ",
+    );
+    query.push_bind(up_to);
+    query.push(" ORDER BY high DESC, date LIMIT 1)");
+    if let Some(ids) = currency_ids {
+        query.push(" WHERE c.id IN ");
+        push_id_list(&mut query, ids);
+    }
+    query.push(" ORDER BY r.currency_id");
+    let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(currency_id, price, date)| AllTimeHigh {
+            currency_id,
+            price,
+            date,
+        })
         .collect())
 }
 

@@ -1,0 +1,307 @@
+//! `GET /api/v1/coins`, `GET /api/v1/coins/{symbol}` and
+//! `GET /api/v1/coins/{symbol}/history`.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{coin_by_symbol, date_range, query_params};
+use crate::analytics::candles::{candles, Candle, Interval, MAX_CANDLES};
+use crate::analytics::coins::{overview, PricePoint};
+use crate::domain::DailyRecord;
+use crate::http::{ApiError, AppState};
+
+/// One coin in the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoinSummary {
+    pub symbol: String,
+    pub name: String,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    /// The number of daily records (days missing from the data are not counted).
+    pub days: i64,
+}
+
+/// One day's prices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyPrices {
+    pub date: NaiveDate,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    pub market_cap: f64,
+}
+
+impl From<DailyRecord> for DailyPrices {
+    fn from(r: DailyRecord) -> Self {
+        DailyPrices {
+            date: r.date,
+            open: r.open,
+            high: r.high,
+            low: r.low,
+            close: r.close,
+            volume: r.volume,
+            market_cap: r.market_cap,
+        }
+    }
+}
+
+/// A price and the day it was reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatedPrice {
+    pub price: f64,
+    pub date: NaiveDate,
+}
+
+impl From<PricePoint> for DatedPrice {
+    fn from(p: PricePoint) -> Self {
+        DatedPrice {
+            price: p.price,
+            date: p.date,
+        }
+    }
+}
+
+/// `GET /api/v1/coins/{symbol}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoinDetail {
+    pub symbol: String,
+    pub name: String,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub days: usize,
+    /// The most recent record.
+    pub latest: DailyPrices,
+    /// The highest daily high (the earliest day on a tie).
+    pub ath: DatedPrice,
+    /// The lowest daily low (the earliest day on a tie).
+    pub atl: DatedPrice,
+}
+
+/// The query string of `/api/v1/coins/{symbol}/history`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HistoryParams {
+    /// First day, `YYYY-MM-DD`; default: the coin's first record.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`; default: the coin's last record.
+    pub to: Option<String>,
+    /// `1d` (default), `1w` (ISO weeks, Monday start) or `1M` (calendar months).
+    pub interval: Option<String>,
+}
+
+/// One OHLCV candle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandleEntry {
+    /// The period start: the day (1d), the ISO week's Monday (1w), the 1st (1M).
+    pub date: NaiveDate,
+    /// The first day's open.
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    /// The last day's close.
+    pub close: f64,
+    /// The sum over the candle's days.
+    pub volume: f64,
+    /// The last day's market cap.
+    pub market_cap: f64,
+    /// How many daily records the candle holds.
+    pub days: u32,
+}
+
+impl From<Candle> for CandleEntry {
+    fn from(c: Candle) -> Self {
+        CandleEntry {
+            date: c.date,
+            open: c.open,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+            volume: c.volume,
+            market_cap: c.market_cap,
+            days: c.days,
+        }
+    }
+}
+
+/// `GET /api/v1/coins/{symbol}/history`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoinHistory {
+    pub symbol: String,
+    pub interval: String,
+    /// Ascending by date.
+    pub candles: Vec<CandleEntry>,
+}
+
+/// A history request, parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HistoryQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    interval: Interval,
+}
+
+impl HistoryQuery {
+    fn parse(params: &HistoryParams) -> Result<HistoryQuery, ApiError> {
+        let (from, to) = date_range(params.from.as_deref(), params.to.as_deref())?;
+        let interval = match params.interval.as_deref() {
+            None => Interval::Day,
+            Some(raw) => raw.parse().map_err(|reason| {
+                ApiError::BadRequest(format!("The 'interval' parameter is invalid: {reason}."))
+            })?,
+        };
+        Ok(HistoryQuery { from, to, interval })
+    }
+}
+
+/// The `{symbol}` path segment, or a JSON 400.
+fn path_symbol(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(symbol)| symbol).map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "The coin symbol in the path cannot be read: {}.",
+            rejection.body_text()
+        ))
+    })
+}
+
+/// `GET /api/v1/coins`: every coin with records, ordered by symbol. Two queries.
+pub async fn list_coins(State(state): State<AppState>) -> Result<Json<Vec<CoinSummary>>, ApiError> {
+    let currencies = state.store.currencies().await?;
+    let spans: HashMap<i64, _> = state
+        .store
+        .coin_spans(None)
+        .await?
+        .into_iter()
+        .map(|span| (span.currency_id, span))
+        .collect();
+    let mut coins: Vec<CoinSummary> = currencies
+        .iter()
+        .filter_map(|c| {
+            let span = spans.get(&c.id)?;
+            Some(CoinSummary {
+                symbol: c.symbol.to_string(),
+                name: c.name.clone(),
+                first_date: span.first_date,
+                last_date: span.last_date,
+                days: span.days,
+            })
+        })
+        .collect();
+    coins.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    Ok(Json(coins))
+}
+
+/// `GET /api/v1/coins/{symbol}`: two queries (the coins, then this coin's records).
+pub async fn get_coin(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<CoinDetail>, ApiError> {
+    let symbol = path_symbol(path)?;
+    let currencies = state.store.currencies().await?;
+    let coin = coin_by_symbol(&currencies, &symbol)?;
+    let records: Vec<DailyRecord> = state
+        .store
+        .records_between(&[coin.id], None, None)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    let o = overview(&records).ok_or_else(|| {
+        ApiError::NotFound(format!("The coin {} has no records yet.", coin.symbol))
+    })?;
+    Ok(Json(CoinDetail {
+        symbol: coin.symbol.to_string(),
+        name: coin.name.clone(),
+        first_date: o.first_date,
+        last_date: o.last_date,
+        days: o.days,
+        latest: o.latest.into(),
+        ath: o.ath.into(),
+        atl: o.atl.into(),
+    }))
+}
+
+/// `GET /api/v1/coins/{symbol}/history`: at most three queries (the coins, the coin's span
+/// when a bound is left open, its records in the range).
+pub async fn coin_history(
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    params: Result<Query<HistoryParams>, QueryRejection>,
+) -> Result<Json<CoinHistory>, ApiError> {
+    let symbol = path_symbol(path)?;
+    let query = HistoryQuery::parse(&query_params(params)?)?;
+    let currencies = state.store.currencies().await?;
+    let coin = coin_by_symbol(&currencies, &symbol)?;
+
+    // The range a client asked for, open bounds closed by the coin's own first/last day.
+    let range = match (query.from, query.to) {
+        (Some(from), Some(to)) => Some((from, to)),
+        (from, to) => state
+            .store
+            .coin_spans(Some(&[coin.id]))
+            .await?
+            .first()
+            .map(|span| {
+                (
+                    from.unwrap_or(span.first_date),
+                    to.unwrap_or(span.last_date),
+                )
+            }),
+    };
+    if let Some((from, to)) = range {
+        let count = query.interval.periods_between(from, to);
+        if count > MAX_CANDLES {
+            return Err(ApiError::BadRequest(format!(
+                "The range {from} to {to} spans {count} candles of {}; at most {MAX_CANDLES} are \
+                 served at once: narrow 'from'/'to' or use a wider 'interval'.",
+                query.interval.as_str()
+            )));
+        }
+    }
+    let records: Vec<DailyRecord> = state
+        .store
+        .records_between(&[coin.id], query.from, query.to)
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    Ok(Json(CoinHistory {
+        symbol: coin.symbol.to_string(),
+        interval: query.interval.as_str().to_owned(),
+        candles: candles(&records, query.interval)
+            .into_iter()
+            .map(CandleEntry::from)
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(from: Option<&str>, to: Option<&str>, interval: Option<&str>) -> HistoryParams {
+        HistoryParams {
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+            interval: interval.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn history_parameters_parse_with_defaults() {
+        let q = HistoryQuery::parse(&params(None, None, None)).unwrap();
+        assert_eq!((q.from, q.to, q.interval), (None, None, Interval::Day));
+        let q = HistoryQuery::parse(&params(Some("2021-6-28"), None, Some("1M"))).unwrap();
+        assert_eq!(q.from, NaiveDate::from_ymd_opt(2021, 6, 28));
+        assert_eq!(q.interval, Interval::Month);
+        match HistoryQuery::parse(&params(None, None, Some("1h"))) {
+            Err(ApiError::BadRequest(m)) => assert!(m.contains("'interval'"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

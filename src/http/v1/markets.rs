@@ -1,0 +1,299 @@
+//! `GET /api/v1/markets`: every coin on a day, ranked by market cap, with changes over 1 to
+//! 365 days and the drawdown from the all-time high; sorted and paged.
+//!
+//! Cost is four or five queries whatever the number of coins: the date range, the coins,
+//! the selected coins' records on the 21 days the changes can refer to (the day and, per
+//! lookback, the 4 days the as-of rule may use), every coin's market cap on the day (only
+//! when a few coins were asked for: the rank counts them all), and the all-time highs up to
+//! the day (one index probe per coin).
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{bounded_integer, optional_date, query_params};
+use crate::analytics::coins::PricePoint;
+use crate::analytics::dashboard::SortDirection;
+use crate::analytics::markets::{
+    market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
+    MARKET_LOOKBACK_DAYS,
+};
+use crate::analytics::percent::reference_window;
+use crate::domain::{Currency, DailyRecord};
+use crate::http::dashboard::CoinSelection;
+use crate::http::{ApiError, AppState};
+
+/// The largest page.
+pub const MAX_PER_PAGE: u32 = 250;
+pub const DEFAULT_PER_PAGE: u32 = 100;
+
+/// The query string of `/api/v1/markets`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MarketsParams {
+    /// `YYYY-MM-DD`; default: the latest day in the data.
+    pub date: Option<String>,
+    /// `all` (default) or a comma-separated list of symbols or names.
+    pub ids: Option<String>,
+    /// A row's numeric field or `name`/`symbol`; default `market_cap`.
+    pub order_by: Option<String>,
+    /// `asc` or `desc` (default).
+    pub order_type: Option<String>,
+    /// 1-based page number; default 1.
+    pub page: Option<String>,
+    /// Rows per page, 1 to 250; default 100.
+    pub per_page: Option<String>,
+}
+
+/// One coin's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketEntry {
+    /// By market cap that day among coins with a market cap > 0; null when it is 0.
+    pub rank: Option<u32>,
+    pub symbol: String,
+    pub name: String,
+    /// The day's close.
+    pub price: f64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub volume: f64,
+    pub market_cap: f64,
+    /// Percent change of the close over 1, 7, 30, 90 and 365 days (as-of rule of /dashboard).
+    pub change_1d: Option<f64>,
+    pub change_7d: Option<f64>,
+    pub change_30d: Option<f64>,
+    pub change_90d: Option<f64>,
+    pub change_365d: Option<f64>,
+    /// The highest daily high up to and including the day, and the earliest day it was reached.
+    pub ath: f64,
+    pub ath_date: NaiveDate,
+    /// `(price - ath) / ath * 100`: 0 at the high, negative below it; null when ath is 0.
+    pub drawdown: Option<f64>,
+}
+
+impl From<MarketRow> for MarketEntry {
+    fn from(r: MarketRow) -> Self {
+        MarketEntry {
+            rank: r.rank,
+            symbol: r.symbol,
+            name: r.name,
+            price: r.price,
+            open: r.open,
+            high: r.high,
+            low: r.low,
+            volume: r.volume,
+            market_cap: r.market_cap,
+            change_1d: r.change_1d,
+            change_7d: r.change_7d,
+            change_30d: r.change_30d,
+            change_90d: r.change_90d,
+            change_365d: r.change_365d,
+            ath: r.ath.price,
+            ath_date: r.ath.date,
+            drawdown: r.drawdown,
+        }
+    }
+}
+
+/// `GET /api/v1/markets`: one page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarketsPage {
+    pub date: NaiveDate,
+    /// Rows on every page together.
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
+    pub data: Vec<MarketEntry>,
+}
+
+/// A markets request, parsed.
+#[derive(Debug, Clone, PartialEq)]
+struct MarketsQuery {
+    date: Option<NaiveDate>,
+    coins: CoinSelection,
+    order_by: MarketOrder,
+    direction: SortDirection,
+    page: u32,
+    per_page: u32,
+}
+
+impl MarketsQuery {
+    fn parse(params: &MarketsParams) -> Result<MarketsQuery, ApiError> {
+        let date = optional_date("date", params.date.as_deref())?;
+        let coins = match params.ids.as_deref() {
+            None => CoinSelection::All,
+            Some(raw) => CoinSelection::parse("ids", Some(raw))?,
+        };
+        let order_by = match params.order_by.as_deref() {
+            None => MarketOrder::MarketCap,
+            Some(raw) => raw.parse().map_err(|reason| {
+                ApiError::BadRequest(format!("The 'order_by' parameter is invalid: {reason}."))
+            })?,
+        };
+        let direction = match params.order_type.as_deref() {
+            None => SortDirection::Desc,
+            Some(raw) => raw.parse().map_err(|reason| {
+                ApiError::BadRequest(format!("The 'order_type' parameter is invalid: {reason}."))
+            })?,
+        };
+        let page = bounded_integer("page", params.page.as_deref(), 1, 1, u32::MAX)?;
+        let per_page = bounded_integer(
+            "per_page",
+            params.per_page.as_deref(),
+            DEFAULT_PER_PAGE,
+            1,
+            MAX_PER_PAGE,
+        )?;
+        Ok(MarketsQuery {
+            date,
+            coins,
+            order_by,
+            direction,
+            page,
+            per_page,
+        })
+    }
+}
+
+pub async fn markets(
+    State(state): State<AppState>,
+    params: Result<Query<MarketsParams>, QueryRejection>,
+) -> Result<Json<MarketsPage>, ApiError> {
+    let query = MarketsQuery::parse(&query_params(params)?)?;
+    let Some((first, last)) = state.store.date_range().await? else {
+        return Err(ApiError::NotFound(
+            "The database holds no prices yet: import data first (krispyto import ...).".into(),
+        ));
+    };
+    let currencies = state.store.currencies().await?;
+    let selected = query.coins.resolve(&currencies)?;
+    let day = query.date.unwrap_or(last);
+    let ids: Option<Vec<i64>> = match query.coins {
+        CoinSelection::All => None,
+        CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
+    };
+
+    let window = reference_window(day, &MARKET_LOOKBACK_DAYS);
+    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
+    for (id, record) in state.store.records_on_days(ids.as_deref(), &window).await? {
+        by_coin.entry(id).or_default().push(record);
+    }
+    // A rank counts every coin of the day, whichever coins were asked for.
+    let caps: HashMap<i64, f64> = match ids {
+        None => by_coin
+            .iter()
+            .filter_map(|(id, records)| {
+                let index = records.binary_search_by_key(&day, |r| r.date).ok()?;
+                Some((*id, records[index].market_cap))
+            })
+            .collect(),
+        Some(_) => state.store.market_caps_on(day).await?.into_iter().collect(),
+    };
+    let ranked: Vec<(&Currency, f64)> = currencies
+        .iter()
+        .filter_map(|c| caps.get(&c.id).map(|cap| (c, *cap)))
+        .collect();
+    let ranks = market_cap_ranks(&ranked);
+    let highs: HashMap<i64, PricePoint> = state
+        .store
+        .all_time_highs(ids.as_deref(), day)
+        .await?
+        .into_iter()
+        .map(|h| {
+            (
+                h.currency_id,
+                PricePoint {
+                    price: h.price,
+                    date: h.date,
+                },
+            )
+        })
+        .collect();
+    let inputs: Vec<MarketInput<'_>> = selected
+        .iter()
+        .filter_map(|currency| {
+            by_coin.get(&currency.id).map(|records| MarketInput {
+                currency,
+                records,
+                ath: highs.get(&currency.id).copied(),
+            })
+        })
+        .collect();
+    let mut rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
+    if rows.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "No requested coin has a record on {day}. The data covers {first} to {last}."
+        )));
+    }
+    sort_market_rows(&mut rows, query.order_by, query.direction);
+    let total = rows.len();
+    let start = (query.page as usize - 1).saturating_mul(query.per_page as usize);
+    let data = rows
+        .into_iter()
+        .skip(start)
+        .take(query.per_page as usize)
+        .map(MarketEntry::from)
+        .collect();
+    Ok(Json(MarketsPage {
+        date: day,
+        total,
+        page: query.page,
+        per_page: query.per_page,
+        data,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<MarketsQuery, ApiError> {
+        let mut params = MarketsParams::default();
+        for (key, value) in pairs {
+            let value = Some(value.to_string());
+            match *key {
+                "date" => params.date = value,
+                "ids" => params.ids = value,
+                "order_by" => params.order_by = value,
+                "order_type" => params.order_type = value,
+                "page" => params.page = value,
+                "per_page" => params.per_page = value,
+                _ => unreachable!(),
+            }
+        }
+        MarketsQuery::parse(&params)
+    }
+
+    fn bad(pairs: &[(&str, &str)]) -> String {
+        match parse(pairs) {
+            Err(ApiError::BadRequest(m)) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let q = parse(&[]).unwrap();
+        assert_eq!(q.coins, CoinSelection::All);
+        assert_eq!(
+            (q.order_by, q.direction),
+            (MarketOrder::MarketCap, SortDirection::Desc)
+        );
+        assert_eq!((q.page, q.per_page, q.date), (1, 100, None));
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        assert!(bad(&[("date", "2021-13-01")]).contains("'date'"));
+        assert!(bad(&[("ids", " ")]).contains("'ids'"));
+        assert!(bad(&[("order_by", "ath_date")]).contains("'order_by'"));
+        assert!(bad(&[("order_type", "up")]).contains("'order_type'"));
+        assert!(bad(&[("page", "0")]).contains("'page'"));
+        assert!(bad(&[("per_page", "251")]).contains("'per_page'"));
+        assert!(bad(&[("per_page", "0")]).contains("'per_page'"));
+    }
+}

@@ -1,0 +1,236 @@
+//! `GET /api/v1/stats?ids=&from=&to=`: per coin total return, annualized volatility,
+//! maximum drawdown, best and worst day; and the correlation matrix of daily log returns.
+//! The exact conventions (gaps included) are in `analytics::stats`. Two queries.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{date_range, query_params};
+use crate::analytics::stats::{coin_stats, correlation, daily_returns, DailyReturn, DayMove};
+use crate::domain::DailyRecord;
+use crate::http::dashboard::CoinSelection;
+use crate::http::{ApiError, AppState};
+
+/// The most coins one request may compare (the matrix grows with the square).
+pub const MAX_STATS_COINS: usize = 50;
+
+/// The query string of `/api/v1/stats`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StatsParams {
+    /// Required: `all` or a comma-separated list of symbols or names (at most 50 coins).
+    pub ids: Option<String>,
+    /// First day, `YYYY-MM-DD`; default: the earliest record.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`; default: the latest record.
+    pub to: Option<String>,
+}
+
+/// The largest fall from a peak close.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrawdownEntry {
+    /// 0 or negative.
+    pub percent: f64,
+    pub peak_date: NaiveDate,
+    pub trough_date: NaiveDate,
+}
+
+/// A day's move against the previous calendar day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayReturnEntry {
+    pub date: NaiveDate,
+    /// Simple return in percent.
+    #[serde(rename = "return")]
+    pub return_percent: f64,
+}
+
+impl From<DayMove> for DayReturnEntry {
+    fn from(m: DayMove) -> Self {
+        DayReturnEntry {
+            date: m.date,
+            return_percent: m.percent,
+        }
+    }
+}
+
+/// One coin's statistics over the range; numbers are null where the data is too short.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoinStatsEntry {
+    pub symbol: String,
+    pub name: String,
+    /// The coin's first and last record in the range (null when it has none there).
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+    /// Records in the range.
+    pub days: usize,
+    /// Daily returns in the range (consecutive days only).
+    pub returns: usize,
+    /// Percent, first close to last close.
+    pub total_return: Option<f64>,
+    /// Percent: sample standard deviation of daily log returns * sqrt(365) * 100.
+    pub volatility: Option<f64>,
+    pub max_drawdown: Option<DrawdownEntry>,
+    pub best_day: Option<DayReturnEntry>,
+    pub worst_day: Option<DayReturnEntry>,
+}
+
+/// Pearson correlations of daily log returns over the days every coin has one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrelationMatrix {
+    /// Row and column order.
+    pub symbols: Vec<String>,
+    /// The number of shared days the correlations are measured on.
+    pub days: usize,
+    /// `matrix[i][j]` correlates `symbols[i]` with `symbols[j]`; null when undefined.
+    pub matrix: Vec<Vec<Option<f64>>>,
+}
+
+/// `GET /api/v1/stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatsReport {
+    /// The requested range, open bounds replaced by the first/last record found.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// In the order requested.
+    pub coins: Vec<CoinStatsEntry>,
+    pub correlation: CorrelationMatrix,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct StatsQuery {
+    coins: CoinSelection,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+impl StatsQuery {
+    fn parse(params: &StatsParams) -> Result<StatsQuery, ApiError> {
+        let coins = CoinSelection::parse("ids", params.ids.as_deref())?;
+        if let CoinSelection::Listed(listed) = &coins {
+            too_many(listed.len())?;
+        }
+        let (from, to) = date_range(params.from.as_deref(), params.to.as_deref())?;
+        Ok(StatsQuery { coins, from, to })
+    }
+}
+
+fn too_many(count: usize) -> Result<(), ApiError> {
+    if count > MAX_STATS_COINS {
+        return Err(ApiError::BadRequest(format!(
+            "The 'ids' parameter selects {count} coins; at most {MAX_STATS_COINS} can be compared \
+             at once: list fewer."
+        )));
+    }
+    Ok(())
+}
+
+pub async fn stats(
+    State(state): State<AppState>,
+    params: Result<Query<StatsParams>, QueryRejection>,
+) -> Result<Json<StatsReport>, ApiError> {
+    let query = StatsQuery::parse(&query_params(params)?)?;
+    let currencies = state.store.currencies().await?;
+    let selected = query.coins.resolve(&currencies)?;
+    too_many(selected.len())?;
+    let ids: Vec<i64> = selected.iter().map(|c| c.id).collect();
+    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
+    for (id, record) in state
+        .store
+        .records_between(&ids, query.from, query.to)
+        .await?
+    {
+        by_coin.entry(id).or_default().push(record);
+    }
+    // The span of the records found: the answer's range where a bound was left open.
+    let found = by_coin
+        .values()
+        .filter_map(|r| r.first().zip(r.last()))
+        .map(|(a, b)| (a.date, b.date))
+        .reduce(|(a1, b1), (a2, b2)| (a1.min(a2), b1.max(b2)));
+    let Some((first_found, last_found)) = found else {
+        let covered = match state.store.date_range().await? {
+            Some((a, b)) => format!("The data covers {a} to {b}."),
+            None => "The database holds no prices yet.".into(),
+        };
+        return Err(ApiError::NotFound(format!(
+            "No requested coin has a record in the requested range. {covered}"
+        )));
+    };
+    let (first, last) = (
+        query.from.unwrap_or(first_found),
+        query.to.unwrap_or(last_found),
+    );
+
+    let empty = Vec::new();
+    let records: Vec<&Vec<DailyRecord>> = selected
+        .iter()
+        .map(|c| by_coin.get(&c.id).unwrap_or(&empty))
+        .collect();
+    let returns: Vec<Vec<DailyReturn>> = records.iter().map(|r| daily_returns(r)).collect();
+    let coins: Vec<CoinStatsEntry> = selected
+        .iter()
+        .zip(records.iter().zip(&returns))
+        .map(|(currency, (records, returns))| {
+            let s = coin_stats(records, returns);
+            CoinStatsEntry {
+                symbol: currency.symbol.to_string(),
+                name: currency.name.clone(),
+                first_date: s.first_date,
+                last_date: s.last_date,
+                days: s.days,
+                returns: s.returns,
+                total_return: s.total_return,
+                volatility: s.volatility,
+                max_drawdown: s.max_drawdown.map(|d| DrawdownEntry {
+                    percent: d.percent,
+                    peak_date: d.peak_date,
+                    trough_date: d.trough_date,
+                }),
+                best_day: s.best_day.map(DayReturnEntry::from),
+                worst_day: s.worst_day.map(DayReturnEntry::from),
+            }
+        })
+        .collect();
+    let series: Vec<&[DailyReturn]> = returns.iter().map(Vec::as_slice).collect();
+    let matrix = correlation(&series);
+    Ok(Json(StatsReport {
+        from: first,
+        to: last,
+        coins,
+        correlation: CorrelationMatrix {
+            symbols: selected.iter().map(|c| c.symbol.to_string()).collect(),
+            days: matrix.days.len(),
+            matrix: matrix.matrix,
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad(ids: Option<&str>, from: Option<&str>, to: Option<&str>) -> String {
+        let params = StatsParams {
+            ids: ids.map(str::to_owned),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+        };
+        match StatsQuery::parse(&params) {
+            Err(ApiError::BadRequest(m)) => m,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        assert!(bad(None, None, None).contains("'ids'"));
+        let many: Vec<String> = (0..51).map(|i| format!("C{i}")).collect();
+        assert!(bad(Some(&many.join(",")), None, None).contains("at most 50"));
+        assert!(bad(Some("btc"), Some("2020-02-30"), None).contains("'from'"));
+        assert!(bad(Some("btc"), Some("2021-01-02"), Some("2021-01-01")).contains("'to'"));
+    }
+}
