@@ -51,6 +51,15 @@ impl CoinSelection {
         Ok(CoinSelection::Listed(listed))
     }
 
+    /// Adds the selection to a cache key as a set (case, order and repeats ignored): for
+    /// answers whose rows are sorted, so the order of the list does not show.
+    pub fn add_to_key(&self, key: CacheKey, name: &str) -> CacheKey {
+        match self {
+            CoinSelection::All => key.param(name, "all"),
+            CoinSelection::Listed(ids) => key.list(name, ids),
+        }
+    }
+
     /// The currencies selected, each once; unknown ids are a 404 naming every one of them.
     /// A symbol match wins; a name (any case) is accepted where no symbol matches.
     pub fn resolve<'a>(&self, currencies: &'a [Currency]) -> Result<Vec<&'a Currency>, ApiError> {
@@ -134,11 +143,7 @@ impl DashboardQuery {
     /// Neither the order nor the ASCII case of the ids changes the answer: rows are sorted
     /// by `order_by`, and ids match symbols and names case-insensitively.
     pub fn cache_key(&self) -> CacheKey {
-        let key = CacheKey::new("dashboard");
-        let key = match &self.coins {
-            CoinSelection::All => key.param("all", "true"),
-            CoinSelection::Listed(ids) => key.list("id", ids),
-        };
+        let key = self.coins.add_to_key(CacheKey::new("dashboard"), "id");
         let date = self
             .date
             .map_or_else(|| "latest".to_owned(), |d| d.to_string());

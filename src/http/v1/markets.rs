@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,7 @@ use crate::analytics::markets::{
     MARKET_LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
+use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord};
 use crate::http::dashboard::CoinSelection;
 use crate::http::{ApiError, AppState};
@@ -159,11 +161,35 @@ impl MarketsQuery {
     }
 }
 
+/// `GET /api/v1/markets`, through the read cache. The rows are sorted, so the order of
+/// `ids` does not change the answer and the key treats them as a set.
 pub async fn markets(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<MarketsParams>, QueryRejection>,
-) -> Result<Json<MarketsPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = MarketsQuery::parse(&query_params(params)?)?;
+    let key = query
+        .coins
+        .add_to_key(CacheKey::new("v1/markets"), "ids")
+        .param(
+            "date",
+            query
+                .date
+                .map_or_else(|| "latest".to_owned(), |d| d.to_string()),
+        )
+        .param("order_by", format!("{:?}", query.order_by))
+        .param("order_type", format!("{:?}", query.direction))
+        .param("page", query.page)
+        .param("per_page", query.per_page);
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || markets_page(&state, query))
+        .await)
+}
+
+/// A constant number of queries, whatever the number of coins.
+async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPage, ApiError> {
     let Some((first, last)) = state.store.date_range().await? else {
         return Err(ApiError::NotFound(
             "The database holds no prices yet: import data first (krispyto import ...).".into(),
@@ -238,13 +264,13 @@ pub async fn markets(
         .take(query.per_page as usize)
         .map(MarketEntry::from)
         .collect();
-    Ok(Json(MarketsPage {
+    Ok(MarketsPage {
         date: day,
         total,
         page: query.page,
         per_page: query.per_page,
         data,
-    }))
+    })
 }
 
 #[cfg(test)]

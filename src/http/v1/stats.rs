@@ -6,12 +6,14 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{date_range, query_params};
 use crate::analytics::stats::{coin_stats, correlation, daily_returns, DailyReturn, DayMove};
+use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::dashboard::CoinSelection;
 use crate::http::{ApiError, AppState};
@@ -128,11 +130,29 @@ fn too_many(count: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `GET /api/v1/stats`, through the read cache. The answer lists coins in the order
+/// asked for, so the key keeps that order (case aside).
 pub async fn stats(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<StatsParams>, QueryRejection>,
-) -> Result<Json<StatsReport>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = StatsQuery::parse(&query_params(params)?)?;
+    let ids = match &query.coins {
+        CoinSelection::All => "all".to_owned(),
+        CoinSelection::Listed(ids) => ids.join(",").to_lowercase(),
+    };
+    let key = CacheKey::new("v1/stats")
+        .param("ids", ids)
+        .param("from", format!("{:?}", query.from))
+        .param("to", format!("{:?}", query.to));
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || report(&state, query))
+        .await)
+}
+
+async fn report(state: &AppState, query: StatsQuery) -> Result<StatsReport, ApiError> {
     let currencies = state.store.currencies().await?;
     let selected = query.coins.resolve(&currencies)?;
     too_many(selected.len())?;
@@ -197,7 +217,7 @@ pub async fn stats(
         .collect();
     let series: Vec<&[DailyReturn]> = returns.iter().map(Vec::as_slice).collect();
     let matrix = correlation(&series);
-    Ok(Json(StatsReport {
+    Ok(StatsReport {
         from: first,
         to: last,
         coins,
@@ -206,7 +226,7 @@ pub async fn stats(
             days: matrix.days.len(),
             matrix: matrix.matrix,
         },
-    }))
+    })
 }
 
 #[cfg(test)]
