@@ -4,6 +4,7 @@
 //! from it; sorted by any numeric field or the name, nulls last.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -52,11 +53,15 @@ pub struct MarketInput<'a> {
     pub ath: Option<PricePoint>,
 }
 
-/// Builds the rows for `day` (coins without a record dated exactly `day` are left out) and
-/// ranks them by market cap. Rank among every coin given, so pass every coin and filter
-/// afterwards when a client asks for a few: a coin's rank does not depend on the filter.
-pub fn market_rows(day: NaiveDate, coins: &[MarketInput<'_>]) -> Vec<MarketRow> {
-    let mut rows: Vec<MarketRow> = coins
+/// Builds the rows for `day` (coins without a record dated exactly `day` are left out),
+/// each ranked by `ranks` (from [`market_cap_ranks`] over every coin of the day, so a
+/// coin's rank does not depend on which coins a client asked for).
+pub fn market_rows(
+    day: NaiveDate,
+    coins: &[MarketInput<'_>],
+    ranks: &HashMap<i64, u32>,
+) -> Vec<MarketRow> {
+    coins
         .iter()
         .filter_map(|coin| {
             let index = coin.records.binary_search_by_key(&day, |r| r.date).ok()?;
@@ -75,7 +80,7 @@ pub fn market_rows(day: NaiveDate, coins: &[MarketInput<'_>]) -> Vec<MarketRow> 
                 currency_id: coin.currency.id,
                 name: coin.currency.name.clone(),
                 symbol: coin.currency.symbol.to_string(),
-                rank: None,
+                rank: ranks.get(&coin.currency.id).copied(),
                 price: today.close,
                 open: today.open,
                 high: today.high,
@@ -91,25 +96,29 @@ pub fn market_rows(day: NaiveDate, coins: &[MarketInput<'_>]) -> Vec<MarketRow> 
                 drawdown: percent_change(today.close, ath.price),
             })
         })
-        .collect();
-    assign_ranks(&mut rows);
-    rows
+        .collect()
 }
 
-/// Ranks rows with a market cap > 0 by market cap, largest first; ties by name, then symbol.
-fn assign_ranks(rows: &mut [MarketRow]) {
-    let mut ranked: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].market_cap > 0.0)
-        .collect();
-    ranked.sort_by(|&a, &b| {
-        rows[b]
-            .market_cap
-            .total_cmp(&rows[a].market_cap)
-            .then_with(|| by_name(&rows[a], &rows[b]))
+/// Ranks coins by their market cap on a day, largest first, among those with a market cap
+/// > 0 (0 is the source's "unknown"); ties by name, then symbol. Keyed by currency id.
+pub fn market_cap_ranks(caps: &[(&Currency, f64)]) -> HashMap<i64, u32> {
+    let mut ranked: Vec<&(&Currency, f64)> = caps.iter().filter(|(_, cap)| *cap > 0.0).collect();
+    ranked.sort_by(|(a, cap_a), (b, cap_b)| {
+        cap_b.total_cmp(cap_a).then_with(|| {
+            compare_text(&a.name, &b.name)
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.symbol.cmp(&b.symbol))
+        })
     });
-    for (position, index) in ranked.into_iter().enumerate() {
-        rows[index].rank = u32::try_from(position + 1).ok();
-    }
+    ranked
+        .into_iter()
+        .enumerate()
+        .filter_map(|(position, (currency, _))| {
+            u32::try_from(position + 1)
+                .ok()
+                .map(|rank| (currency.id, rank))
+        })
+        .collect()
 }
 
 /// What the table can be sorted by (`order_by`): every numeric field, the name and symbol.
@@ -269,7 +278,9 @@ mod tests {
                     date: day("2021-04-14"),
                 }),
             }],
+            &HashMap::from([(1, 1)]),
         );
+        assert_eq!(rows[0].rank, Some(1));
         let row = &rows[0];
         assert_eq!(row.price, 120.0);
         assert_eq!(row.change_1d, Some(20.0));
@@ -306,7 +317,9 @@ mod tests {
                     ath: None,
                 },
             ],
+            &HashMap::new(),
         );
+        assert_eq!(rows[0].rank, None);
         assert_eq!(rows[0].drawdown, Some(0.0));
         assert_eq!(rows[1].ath.price, 0.0);
         assert_eq!(rows[1].drawdown, None);
@@ -318,40 +331,25 @@ mod tests {
             coin(1, "Small", "SML"),
             coin(2, "Big", "BIG"),
             coin(3, "Unknown", "UNK"),
-            coin(4, "Alpha Twin", "ATW"),
-            coin(5, "Zulu Twin", "ZTW"),
-            coin(6, "Absent", "ABS"),
+            coin(4, "Zulu Twin", "ZTW"),
+            coin(5, "Alpha Twin", "ATW"),
         ];
-        let records: Vec<Vec<DailyRecord>> = vec![
-            vec![with_cap(rec("2021-07-06", 1.0), 10.0)],
-            vec![with_cap(rec("2021-07-06", 1.0), 1000.0)],
-            vec![with_cap(rec("2021-07-06", 1.0), 0.0)],
-            vec![with_cap(rec("2021-07-06", 1.0), 50.0)],
-            vec![with_cap(rec("2021-07-06", 1.0), 50.0)],
-            vec![with_cap(rec("2021-07-05", 1.0), 5000.0)], // no record on the day
-        ];
-        let inputs: Vec<MarketInput<'_>> = coins
-            .iter()
-            .zip(&records)
-            .map(|(currency, records)| MarketInput {
-                currency,
-                records,
-                ath: None,
-            })
-            .collect();
-        let rows = market_rows(day("2021-07-06"), &inputs);
-        let ranks: Vec<(&str, Option<u32>)> =
-            rows.iter().map(|r| (r.symbol.as_str(), r.rank)).collect();
-        assert_eq!(
-            ranks,
-            [
-                ("SML", Some(4)),
-                ("BIG", Some(1)),
-                ("UNK", None),
-                ("ATW", Some(2)),
-                ("ZTW", Some(3)),
-            ]
-        );
+        let caps: Vec<(&Currency, f64)> =
+            coins.iter().zip([10.0, 1000.0, 0.0, 50.0, 50.0]).collect();
+        let ranks = market_cap_ranks(&caps);
+        assert_eq!(ranks, HashMap::from([(2, 1), (5, 2), (4, 3), (1, 4)]));
+    }
+
+    #[test]
+    fn coins_without_a_record_on_the_day_have_no_row() {
+        let a = coin(1, "A", "A");
+        let records = vec![with_cap(rec("2021-07-05", 1.0), 5000.0)];
+        let inputs = [MarketInput {
+            currency: &a,
+            records: &records,
+            ath: None,
+        }];
+        assert!(market_rows(day("2021-07-06"), &inputs, &HashMap::new()).is_empty());
     }
 
     fn row(name: &str, market_cap: f64, change: Option<f64>) -> MarketRow {
@@ -391,7 +389,9 @@ mod tests {
             row("charlie", 30.0, Some(4.0)),
             row("Delta", 0.0, Some(4.0)),
         ];
-        assign_ranks(&mut rows);
+        for (r, rank) in rows.iter_mut().zip([Some(1), Some(3), Some(2), None]) {
+            r.rank = rank;
+        }
         for order in [
             MarketOrder::Change1d,
             MarketOrder::Change7d,

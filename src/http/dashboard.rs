@@ -54,6 +54,15 @@ impl CoinSelection {
         Ok(CoinSelection::Listed(listed))
     }
 
+    /// Adds the selection to a cache key as a set (case, order and repeats ignored): for
+    /// answers whose rows are sorted, so the order of the list does not show.
+    pub fn add_to_key(&self, key: CacheKey, name: &str) -> CacheKey {
+        match self {
+            CoinSelection::All => key.param(name, "all"),
+            CoinSelection::Listed(ids) => key.list(name, ids),
+        }
+    }
+
     /// The currencies selected, each once; unknown ids are a 404 naming every one of them.
     /// A symbol match wins; a name (any case) is accepted where no symbol matches.
     pub fn resolve<'a>(&self, currencies: &'a [Currency]) -> Result<Vec<&'a Currency>, ApiError> {
@@ -137,11 +146,7 @@ impl DashboardQuery {
     /// Neither the order nor the ASCII case of the ids changes the answer: rows are sorted
     /// by `order_by`, and ids match symbols and names case-insensitively.
     pub fn cache_key(&self) -> CacheKey {
-        let key = CacheKey::new("dashboard");
-        let key = match &self.coins {
-            CoinSelection::All => key.param("all", "true"),
-            CoinSelection::Listed(ids) => key.list("id", ids),
-        };
+        let key = self.coins.add_to_key(CacheKey::new("dashboard"), "id");
         let date = self
             .date
             .map_or_else(|| "latest".to_owned(), |d| d.to_string());
@@ -232,17 +237,9 @@ enum DashboardOrderType {
         `24h` and `7d` and a `null` `1m`.\n\n\
         Sorting is by `order_by` in `order_type`; names and symbols compare \
         case-insensitively; `null`s sort last in both directions; ties by name.",
-    params(DashboardParams, ("If-None-Match" = Option<String>, Header, description = "ETags of answers already held; \
-            a match (or `*`) answers 304 without a body.", example = "\"5f2c\""),),
+    params(DashboardParams),
     responses(
-        (status = 200, description = "The rows, sorted.", body = [DashboardRow], headers(
-            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
-            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
-        )),
-        (status = 304, description = "`If-None-Match` matched: the answer held is current.", headers(
-            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
-            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
-        )),
+        (status = 200, description = "The rows, sorted.", body = [DashboardRow]),
         (status = 204, description = "The database holds no data at all yet (no body)."),
         (status = 400, description = "A parameter is missing (`id`), empty or malformed; the \
             message names it and what it accepts.", body = ErrorBody, examples(

@@ -7,8 +7,10 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::OpenApi as OpenApiDocument;
+use utoipa::openapi::{ObjectBuilder, OpenApi as OpenApiDocument, Required, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
@@ -65,7 +67,69 @@ impl Modify for BearerAuth {
 /// The description of every route `super::router` serves, built once per process.
 pub fn spec() -> &'static OpenApiDocument {
     static SPEC: OnceLock<OpenApiDocument> = OnceLock::new();
-    SPEC.get_or_init(|| super::routes().into_openapi())
+    SPEC.get_or_init(|| {
+        let mut spec = super::routes().into_openapi();
+        document_read_cache(&mut spec);
+        spec
+    })
+}
+
+/// The tags whose GET routes answer through the read cache (`ResponseCache::respond`).
+const CACHED_TAGS: [&str; 2] = ["compatibility", "v1"];
+
+/// Every read answered through the cache takes `If-None-Match`, sends `ETag` and
+/// `Cache-Control` with a 200, and answers 304 when the ETag matches. Described here once for
+/// all of them, rather than in each handler's annotation.
+fn document_read_cache(spec: &mut OpenApiDocument) {
+    let string = || ObjectBuilder::new().schema_type(Type::String).build();
+    let etag = HeaderBuilder::new()
+        .schema(string())
+        .description(Some(
+            "Changes whenever the answer does (the data generation and the query).",
+        ))
+        .build();
+    let cache_control = HeaderBuilder::new()
+        .schema(string())
+        .description(Some("How long a client may reuse the answer."))
+        .build();
+    let if_none_match = ParameterBuilder::new()
+        .name("If-None-Match")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "ETags of answers already held; a match (or `*`) answers 304 with no body.",
+        ))
+        .schema(Some(string()))
+        .build();
+    let not_modified = ResponseBuilder::new()
+        .description("`If-None-Match` matched: the answer already held is current (no body).")
+        .header("ETag", etag.clone())
+        .header("Cache-Control", cache_control.clone())
+        .build();
+    for item in spec.paths.paths.values_mut() {
+        let Some(operation) = item.get.as_mut() else {
+            continue;
+        };
+        let cached = operation
+            .tags
+            .iter()
+            .flatten()
+            .any(|tag| CACHED_TAGS.contains(&tag.as_str()));
+        if !cached {
+            continue;
+        }
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .push(if_none_match.clone());
+        let responses = &mut operation.responses.responses;
+        if let Some(utoipa::openapi::RefOr::T(ok)) = responses.get_mut("200") {
+            ok.headers.insert("ETag".into(), etag.clone());
+            ok.headers
+                .insert("Cache-Control".into(), cache_control.clone());
+        }
+        responses.insert("304".into(), not_modified.clone().into());
+    }
 }
 
 fn spec_json() -> &'static str {

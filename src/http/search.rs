@@ -42,19 +42,11 @@ struct SearchParams {
     tag = "compatibility",
     operation_id = "search",
     summary = "Find one coin by name or symbol",
-    params(SearchParams, ("If-None-Match" = Option<String>, Header, description = "ETags of answers already held; \
-            a match (or `*`) answers 304 without a body.", example = "\"5f2c\""),),
+    params(SearchParams),
     responses(
         (status = 200, description = "The coin: an exact, case-insensitive match on the name \
             first, then on the symbol, then on the name ignoring spaces and punctuation.",
-            body = SearchHit, headers(
-            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
-            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
-        )),
-        (status = 304, description = "`If-None-Match` matched: the answer held is current.", headers(
-            ("ETag" = String, description = "Changes when the answer does (the data generation and the query)."),
-            ("Cache-Control" = String, description = "How long clients may reuse the answer."),
-        )),
+            body = SearchHit),
         (status = 400, description = "`name` is missing or blank.", body = ErrorBody,
             example = json!({"error": "The 'name' parameter is required: give a coin name or symbol, e.g. /search?name=bitcoin."})),
         (status = 404, description = "No coin has that name or symbol.", body = ErrorBody,

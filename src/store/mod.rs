@@ -219,9 +219,19 @@ impl Store {
         }
     }
 
+    /// Every coin's market cap on `day` (coins with a record that day), by coin id: what a
+    /// rank needs when the records fetched are only those of a few coins.
+    pub async fn market_caps_on(&self, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::market_caps_on(pool, day).await,
+            Store::Postgres(pool) => postgres::market_caps_on(pool, day).await,
+        }
+    }
+
     /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
     /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
-    /// whatever the number of coins; it reads every record up to the day once.
+    /// whatever the number of coins: an index probe per coin (record_currency_high_idx), not
+    /// a scan of every record up to the day.
     pub async fn all_time_highs(
         &self,
         currency_ids: Option<&[i64]>,

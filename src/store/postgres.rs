@@ -110,17 +110,29 @@ pub(super) async fn records_between(
     .collect())
 }
 
+pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT currency_id, marketcap FROM record WHERE date = $1 ORDER BY currency_id",
+    )
+    .bind(day)
+    .fetch_all(pool)
+    .await?)
+}
+
 pub(super) async fn all_time_highs(
     pool: &PgPool,
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // DISTINCT ON keeps each coin's first row in (high desc, date asc) order: the highest
-    // high, reached earliest.
+    // One probe of record_currency_high_idx per coin: its first row on or before the day in
+    // (high desc, date asc) order is the highest high, reached earliest.
     let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT DISTINCT ON (currency_id) currency_id, high, date FROM record \
-         WHERE date <= $1 AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
-         ORDER BY currency_id, high DESC, date",
+        "SELECT c.id, h.high, h.date FROM currency c \
+         CROSS JOIN LATERAL (SELECT high, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY high DESC, date LIMIT 1) h \
+         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
+         ORDER BY c.id",
     )
     .bind(up_to)
     .bind(currency_ids)

@@ -7,6 +7,7 @@ mod helpers;
 mod cache_consistency;
 mod cache_reads;
 mod cache_redis_outage;
+mod cache_v1;
 mod dashboard;
 mod import_sources;
 mod metrics;

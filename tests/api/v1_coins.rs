@@ -89,6 +89,19 @@ async fn unknown_coins_are_404(backend: Backend) {
     assert!(message.contains("'doge'"), "{message}");
     // A name is not a symbol.
     app.get_error("/api/v1/coins/Bitcoin", 404).await;
+    // A path that is not UTF-8 is a 400, and every answer is JSON.
+    let message = app.get_error("/api/v1/coins/%FF", 400).await;
+    assert!(message.contains("symbol"), "{message}");
+    app.get_error("/api/v1/coins/btc/candles", 404).await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/coins", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("POST"), "{body}");
 }
 
 fn candle(date: &str, closes: &[f64], days: u32) -> Value {

@@ -37,6 +37,11 @@ async fn app_with_fixtures(backend: Backend) -> TestApp {
         ("aaa.csv", coin_file("Alpha", "AAA", "2021-01-01", &AAA)),
         ("bbb.csv", bbb),
         ("ccc.csv", coin_file("Charlie", "CCC", "2021-01-01", &CCC)),
+        // Delta (DDD) starts after the others end.
+        (
+            "ddd.csv",
+            coin_file("Delta", "DDD", "2021-02-01", &[1.0, 2.0]),
+        ),
     ])
     .await
     .unwrap();
@@ -182,9 +187,26 @@ async fn correlation_uses_only_days_every_coin_has_a_return(backend: Backend) {
         pearson(&on_shared(&AAA), &on_shared(&CCC)),
     );
 
+    // A coin without records in the range is reported empty, and no day is shared.
+    let apart = app
+        .get_json("/api/v1/stats?ids=aaa,ddd&to=2021-01-31", 200)
+        .await;
+    assert_eq!(apart["to"], "2021-01-31");
+    assert_eq!(
+        apart["coins"][1],
+        json!({"symbol": "DDD", "name": "Delta", "first_date": null, "last_date": null,
+               "days": 0, "returns": 0, "total_return": null, "volatility": null,
+               "max_drawdown": null, "best_day": null, "worst_day": null})
+    );
+    assert_eq!(apart["correlation"]["days"], 0);
+    assert_eq!(
+        apart["correlation"]["matrix"],
+        json!([[null, null], [null, null]])
+    );
+
     // `all` compares every coin, in id order.
     let all = app.get_json("/api/v1/stats?ids=all", 200).await;
-    assert_eq!(all["coins"].as_array().unwrap().len(), 3);
+    assert_eq!(all["coins"].as_array().unwrap().len(), 4);
 }
 
 async fn stats_parameters_are_checked(backend: Backend) {
@@ -208,7 +230,7 @@ async fn stats_parameters_are_checked(backend: Backend) {
     let message = app.get_error("/api/v1/stats?ids=aaa,nope", 404).await;
     assert!(message.contains("'nope'"), "{message}");
     let message = app
-        .get_error("/api/v1/stats?ids=aaa&from=2022-01-01", 404)
+        .get_error("/api/v1/stats?ids=aaa,ccc&from=2022-01-01", 404)
         .await;
-    assert!(message.contains("2021-01-01 to 2021-01-05"), "{message}");
+    assert!(message.contains("2021-01-01 to 2021-02-02"), "{message}");
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{coin_by_symbol, date_range, query_params};
 use crate::analytics::candles::{candles, Candle, Interval, MAX_CANDLES};
 use crate::analytics::coins::{overview, PricePoint};
+use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::error::ErrorBody;
 use crate::http::{ApiError, AppState};
@@ -188,7 +190,7 @@ fn path_symbol(path: Result<Path<String>, PathRejection>) -> Result<String, ApiE
     })
 }
 
-/// `GET /api/v1/coins`: every coin with records, ordered by symbol. Two queries.
+/// `GET /api/v1/coins`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins",
@@ -202,7 +204,16 @@ fn path_symbol(path: Result<Path<String>, PathRejection>) -> Result<String, ApiE
         (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
-pub async fn list_coins(State(state): State<AppState>) -> Result<Json<Vec<CoinSummary>>, ApiError> {
+pub async fn list_coins(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let key = CacheKey::new("v1/coins");
+    state
+        .cache
+        .respond_json(&headers, &key, || coin_list(&state))
+        .await
+}
+
+/// Every coin with records, ordered by symbol. Two queries.
+async fn coin_list(state: &AppState) -> Result<Vec<CoinSummary>, ApiError> {
     let currencies = state.store.currencies().await?;
     let spans: HashMap<i64, _> = state
         .store
@@ -225,10 +236,10 @@ pub async fn list_coins(State(state): State<AppState>) -> Result<Json<Vec<CoinSu
         })
         .collect();
     coins.sort_by(|a, b| a.symbol.cmp(&b.symbol));
-    Ok(Json(coins))
+    Ok(coins)
 }
 
-/// `GET /api/v1/coins/{symbol}`: two queries (the coins, then this coin's records).
+/// `GET /api/v1/coins/{symbol}`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins/{symbol}",
@@ -248,11 +259,21 @@ pub async fn list_coins(State(state): State<AppState>) -> Result<Json<Vec<CoinSu
 )]
 pub async fn get_coin(
     State(state): State<AppState>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<CoinDetail>, ApiError> {
+) -> Result<Response, ApiError> {
     let symbol = path_symbol(path)?;
+    let key = CacheKey::new("v1/coin").param("symbol", symbol.trim().to_ascii_uppercase());
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || coin_detail(&state, &symbol))
+        .await)
+}
+
+/// Two queries: the coins, then this coin's records.
+async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiError> {
     let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, &symbol)?;
+    let coin = coin_by_symbol(&currencies, symbol)?;
     let records: Vec<DailyRecord> = state
         .store
         .records_between(&[coin.id], None, None)
@@ -263,7 +284,7 @@ pub async fn get_coin(
     let o = overview(&records).ok_or_else(|| {
         ApiError::NotFound(format!("The coin {} has no records yet.", coin.symbol))
     })?;
-    Ok(Json(CoinDetail {
+    Ok(CoinDetail {
         symbol: coin.symbol.to_string(),
         name: coin.name.clone(),
         first_date: o.first_date,
@@ -272,11 +293,10 @@ pub async fn get_coin(
         latest: o.latest.into(),
         ath: o.ath.into(),
         atl: o.atl.into(),
-    }))
+    })
 }
 
-/// `GET /api/v1/coins/{symbol}/history`: at most three queries (the coins, the coin's span
-/// when a bound is left open, its records in the range).
+/// `GET /api/v1/coins/{symbol}/history`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins/{symbol}/history",
@@ -306,13 +326,30 @@ pub async fn get_coin(
 )]
 pub async fn coin_history(
     State(state): State<AppState>,
+    headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     params: Result<Query<HistoryParams>, QueryRejection>,
-) -> Result<Json<CoinHistory>, ApiError> {
+) -> Result<Response, ApiError> {
     let symbol = path_symbol(path)?;
     let query = HistoryQuery::parse(&query_params(params)?)?;
+    let key = CacheKey::new("v1/history")
+        .param("symbol", symbol.trim().to_ascii_uppercase())
+        .param("query", format!("{query:?}"));
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || history(&state, &symbol, query))
+        .await)
+}
+
+/// At most three queries: the coins, the coin's span when a bound is left open, its
+/// records in the range.
+async fn history(
+    state: &AppState,
+    symbol: &str,
+    query: HistoryQuery,
+) -> Result<CoinHistory, ApiError> {
     let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, &symbol)?;
+    let coin = coin_by_symbol(&currencies, symbol)?;
 
     // The range a client asked for, open bounds closed by the coin's own first/last day.
     let range = match (query.from, query.to) {
@@ -346,14 +383,14 @@ pub async fn coin_history(
         .into_iter()
         .map(|(_, r)| r)
         .collect();
-    Ok(Json(CoinHistory {
+    Ok(CoinHistory {
         symbol: coin.symbol.to_string(),
         interval: query.interval.as_str().to_owned(),
         candles: candles(&records, query.interval)
             .into_iter()
             .map(CandleEntry::from)
             .collect(),
-    }))
+    })
 }
 
 #[cfg(test)]

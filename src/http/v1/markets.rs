@@ -1,15 +1,18 @@
 //! `GET /api/v1/markets`: every coin on a day, ranked by market cap, with changes over 1 to
 //! 365 days and the drawdown from the all-time high; sorted and paged.
 //!
-//! Cost is four queries whatever the number of coins: the date range, the coins, the
-//! records on the 21 days the changes can refer to (the day and, per lookback, the 4 days
-//! the as-of rule may use), and one grouped query for the all-time highs up to the day.
+//! Cost is four or five queries whatever the number of coins: the date range, the coins,
+//! the selected coins' records on the 21 days the changes can refer to (the day and, per
+//! lookback, the 4 days the as-of rule may use), every coin's market cap on the day (only
+//! when a few coins were asked for: the rank counts them all), and the all-time highs up to
+//! the day (one index probe per coin).
 
 use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,10 +21,12 @@ use super::{bounded_integer, optional_date, query_params};
 use crate::analytics::coins::PricePoint;
 use crate::analytics::dashboard::SortDirection;
 use crate::analytics::markets::{
-    market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow, MARKET_LOOKBACK_DAYS,
+    market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
+    MARKET_LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
-use crate::domain::DailyRecord;
+use crate::cache::CacheKey;
+use crate::domain::{Currency, DailyRecord};
 use crate::http::dashboard::CoinSelection;
 use crate::http::error::ErrorBody;
 use crate::http::{ApiError, AppState};
@@ -197,7 +202,8 @@ impl MarketsQuery {
     }
 }
 
-/// The dashboard, richer: rank, OHLCV, changes over 1 to 365 days, all-time high and drawdown.
+/// `GET /api/v1/markets`, through the read cache. The rows are sorted, so the order of
+/// `ids` does not change the answer and the key treats them as a set.
 #[utoipa::path(
     get,
     path = "/api/v1/markets",
@@ -222,9 +228,31 @@ impl MarketsQuery {
 )]
 pub async fn markets(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<MarketsParams>, QueryRejection>,
-) -> Result<Json<MarketsPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = MarketsQuery::parse(&query_params(params)?)?;
+    let key = query
+        .coins
+        .add_to_key(CacheKey::new("v1/markets"), "ids")
+        .param(
+            "date",
+            query
+                .date
+                .map_or_else(|| "latest".to_owned(), |d| d.to_string()),
+        )
+        .param("order_by", format!("{:?}", query.order_by))
+        .param("order_type", format!("{:?}", query.direction))
+        .param("page", query.page)
+        .param("per_page", query.per_page);
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || markets_page(&state, query))
+        .await)
+}
+
+/// A constant number of queries, whatever the number of coins.
+async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPage, ApiError> {
     let Some((first, last)) = state.store.date_range().await? else {
         return Err(ApiError::NotFound(
             "The database holds no prices yet: import data first (krispyto import ...).".into(),
@@ -238,9 +266,27 @@ pub async fn markets(
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
 
-    // Every coin's window, not only the selected ones: a rank counts every coin of the day.
     let window = reference_window(day, &MARKET_LOOKBACK_DAYS);
-    let records = state.store.records_on_days(None, &window).await?;
+    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
+    for (id, record) in state.store.records_on_days(ids.as_deref(), &window).await? {
+        by_coin.entry(id).or_default().push(record);
+    }
+    // A rank counts every coin of the day, whichever coins were asked for.
+    let caps: HashMap<i64, f64> = match ids {
+        None => by_coin
+            .iter()
+            .filter_map(|(id, records)| {
+                let index = records.binary_search_by_key(&day, |r| r.date).ok()?;
+                Some((*id, records[index].market_cap))
+            })
+            .collect(),
+        Some(_) => state.store.market_caps_on(day).await?.into_iter().collect(),
+    };
+    let ranked: Vec<(&Currency, f64)> = currencies
+        .iter()
+        .filter_map(|c| caps.get(&c.id).map(|cap| (c, *cap)))
+        .collect();
+    let ranks = market_cap_ranks(&ranked);
     let highs: HashMap<i64, PricePoint> = state
         .store
         .all_time_highs(ids.as_deref(), day)
@@ -256,11 +302,7 @@ pub async fn markets(
             )
         })
         .collect();
-    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
-    for (id, record) in records {
-        by_coin.entry(id).or_default().push(record);
-    }
-    let inputs: Vec<MarketInput<'_>> = currencies
+    let inputs: Vec<MarketInput<'_>> = selected
         .iter()
         .filter_map(|currency| {
             by_coin.get(&currency.id).map(|records| MarketInput {
@@ -270,13 +312,7 @@ pub async fn markets(
             })
         })
         .collect();
-    let mut rows: Vec<MarketRow> = market_rows(day, &inputs)
-        .into_iter()
-        .filter(|row| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&row.currency_id))
-        })
-        .collect();
+    let mut rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
     if rows.is_empty() {
         return Err(ApiError::NotFound(format!(
             "No requested coin has a record on {day}. The data covers {first} to {last}."
@@ -291,13 +327,13 @@ pub async fn markets(
         .take(query.per_page as usize)
         .map(MarketEntry::from)
         .collect();
-    Ok(Json(MarketsPage {
+    Ok(MarketsPage {
         date: day,
         total,
         page: query.page,
         per_page: query.per_page,
         data,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{bounded_integer, query_params};
 use crate::analytics::search::search as rank_matches;
+use crate::cache::CacheKey;
 use crate::http::error::ErrorBody;
 use crate::http::{ApiError, AppState};
 
@@ -93,7 +95,7 @@ impl SearchQuery {
     }
 }
 
-/// One query (the coins); nothing found is an empty list, not a 404.
+/// `GET /api/v1/search`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/search",
@@ -115,9 +117,21 @@ impl SearchQuery {
 )]
 pub async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResults>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = SearchQuery::parse(&query_params(params)?)?;
+    let key = CacheKey::new("v1/search")
+        .param("q", query.q.to_lowercase())
+        .param("limit", query.limit);
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || ranked(&state, query))
+        .await)
+}
+
+/// One query (the coins); nothing found is an empty list, not a 404.
+async fn ranked(state: &AppState, query: SearchQuery) -> Result<SearchResults, ApiError> {
     let currencies = state.store.currencies().await?;
     let results = rank_matches(&currencies, &query.q, query.limit as usize)
         .into_iter()
@@ -127,10 +141,10 @@ pub async fn search(
             match_kind: m.kind.as_str().to_owned(),
         })
         .collect();
-    Ok(Json(SearchResults {
+    Ok(SearchResults {
         query: query.q,
         results,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{date_range, query_params};
 use crate::analytics::stats::{coin_stats, correlation, daily_returns, DailyReturn, DayMove};
+use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::dashboard::CoinSelection;
 use crate::http::error::ErrorBody;
@@ -135,8 +137,8 @@ fn too_many(count: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Per coin: total return, volatility, maximum drawdown, best and worst day; and the
-/// correlation matrix of daily log returns.
+/// `GET /api/v1/stats`, through the read cache. The answer lists coins in the order
+/// asked for, so the key keeps that order (case aside).
 #[utoipa::path(
     get,
     path = "/api/v1/stats",
@@ -157,9 +159,25 @@ fn too_many(count: usize) -> Result<(), ApiError> {
 )]
 pub async fn stats(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: Result<Query<StatsParams>, QueryRejection>,
-) -> Result<Json<StatsReport>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = StatsQuery::parse(&query_params(params)?)?;
+    let ids = match &query.coins {
+        CoinSelection::All => "all".to_owned(),
+        CoinSelection::Listed(ids) => ids.join(",").to_lowercase(),
+    };
+    let key = CacheKey::new("v1/stats")
+        .param("ids", ids)
+        .param("from", format!("{:?}", query.from))
+        .param("to", format!("{:?}", query.to));
+    Ok(state
+        .cache
+        .respond_json(&headers, &key, || report(&state, query))
+        .await)
+}
+
+async fn report(state: &AppState, query: StatsQuery) -> Result<StatsReport, ApiError> {
     let currencies = state.store.currencies().await?;
     let selected = query.coins.resolve(&currencies)?;
     too_many(selected.len())?;
@@ -224,7 +242,7 @@ pub async fn stats(
         .collect();
     let series: Vec<&[DailyReturn]> = returns.iter().map(Vec::as_slice).collect();
     let matrix = correlation(&series);
-    Ok(Json(StatsReport {
+    Ok(StatsReport {
         from: first,
         to: last,
         coins,
@@ -233,7 +251,7 @@ pub async fn stats(
             days: matrix.days.len(),
             matrix: matrix.matrix,
         },
-    }))
+    })
 }
 
 #[cfg(test)]
