@@ -54,7 +54,7 @@ pub struct MarketsParams {
     #[param(value_type = Option<MarketsOrderType>, inline)]
     pub order_type: Option<String>,
     /// 1-based page number; default 1. A page past the last is empty.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 4294967295_u64)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     pub page: Option<String>,
     /// Rows per page, 1 to 250; default 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 250)]
