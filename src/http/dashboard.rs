@@ -183,7 +183,7 @@ struct DashboardParams {
     order_type: Option<DashboardOrderType>,
 }
 
-/// `order_by` of `/dashboard` (accepted in any case).
+/// The sort key, any case.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 enum DashboardOrderBy {
@@ -209,7 +209,7 @@ enum DashboardOrderBy {
     MarketCapAlias,
 }
 
-/// `order_type` of `/dashboard` (accepted in any case).
+/// The sort direction, any case.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 enum DashboardOrderType {

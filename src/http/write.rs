@@ -102,7 +102,9 @@ impl IntoResponse for WriteError {
     }
 }
 
-/// The body of `PUT /api/v1/coins/{symbol}` (for the OpenAPI description).
+// Only describes the body in the OpenAPI document; the handler reads the JSON itself to
+// report every problem at once.
+/// The coin to create or rename.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -123,7 +125,8 @@ struct WrittenCoin {
     name: String,
 }
 
-/// One daily record in `POST /api/v1/coins/{symbol}/records` (for the OpenAPI description).
+// Only describes the body in the OpenAPI document, like `CoinBody`.
+/// One day's prices of the coin.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]

@@ -104,7 +104,8 @@ pub struct HistoryParams {
     pub interval: Option<String>,
 }
 
-/// The candle width of `/api/v1/coins/{symbol}/history`, for the OpenAPI description.
+// Only describes `interval` in the OpenAPI document; the handler parses the raw string.
+/// The candle width: a day, an ISO week (Monday start) or a calendar month.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 enum HistoryInterval {

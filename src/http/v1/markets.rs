@@ -54,14 +54,15 @@ pub struct MarketsParams {
     #[param(value_type = Option<MarketsOrderType>, inline)]
     pub order_type: Option<String>,
     /// 1-based page number; default 1. A page past the last is empty.
-    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64, default = 1)]
     pub page: Option<String>,
     /// Rows per page, 1 to 250; default 100.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 250)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 250, default = 100)]
     pub per_page: Option<String>,
 }
 
-/// `order_by` of `/api/v1/markets`, for the OpenAPI description (accepted in any case).
+// Only describes `order_by` in the OpenAPI document; the handler parses the raw string.
+/// A row field to sort by, any case.
 #[derive(ToSchema)]
 #[allow(dead_code, non_camel_case_types)]
 enum MarketsOrderBy {
@@ -83,7 +84,8 @@ enum MarketsOrderBy {
     drawdown,
 }
 
-/// `order_type` of `/api/v1/markets`, for the OpenAPI description (accepted in any case).
+// Only describes `order_type` in the OpenAPI document.
+/// The sort direction, any case.
 #[derive(ToSchema)]
 #[allow(dead_code, non_camel_case_types)]
 enum MarketsOrderType {

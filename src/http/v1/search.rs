@@ -26,7 +26,7 @@ pub struct SearchParams {
     #[param(required = true, value_type = String, pattern = r"\S", example = "bitcoin")]
     pub q: Option<String>,
     /// The most results, 1 to 50; default 10.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50, default = 10)]
     pub limit: Option<String>,
 }
 
@@ -41,7 +41,8 @@ pub struct SearchResult {
     pub match_kind: String,
 }
 
-/// The kind of a match, for the OpenAPI description.
+// Only describes `match` in the OpenAPI document; the field itself is a string.
+/// How the query matched: exact symbol or name, prefix, substring, or within 2 typos.
 #[derive(ToSchema)]
 #[allow(dead_code, non_camel_case_types)]
 enum SearchMatch {
