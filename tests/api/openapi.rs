@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{fixtures::coin_file, spawn_app, Backend, TestApp};
 
 /// The routes shared/SPEC.md and issue 4 promise, as (method, path template). The router is
 /// built only from `krispyto::http::routes()`, whose entries register a handler and its
@@ -214,4 +214,53 @@ async fn extractor_rejections_answer_json_errors() {
     let message = app.get_error("/docs/%FF", 400).await;
     assert!(message.contains("UTF-8"), "{message}");
     assert!(message.contains("/docs"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.import_files(&[(
+        "btc.csv",
+        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
+    )])
+    .await
+    .unwrap();
+    let spec = spec(&app).await;
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        if operation["responses"].get("304").is_none() {
+            continue;
+        }
+        // Every required parameter gets a value that finds the one coin.
+        let query: Vec<String> = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| format!("{}=btc", p["name"].as_str().unwrap()))
+            .collect();
+        let url = format!("{}?{}", path.replace("{symbol}", "BTC"), query.join("&"));
+        let first = app.get(&url).await;
+        assert_eq!(first.status().as_u16(), 200, "GET {url}");
+        let etag = first
+            .headers()
+            .get("etag")
+            .unwrap_or_else(|| panic!("GET {url} sends no ETag, yet its 304 is described"))
+            .clone();
+        assert!(first.headers().contains_key("cache-control"), "GET {url}");
+        let again = app
+            .client
+            .get(format!("{}{url}", app.address))
+            .header("If-None-Match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status().as_u16(), 304, "GET {url} with its ETag");
+        checked += 1;
+    }
+    // /dashboard, /search and the six /api/v1 reads.
+    assert_eq!(checked, 8);
 }
