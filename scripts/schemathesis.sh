@@ -8,6 +8,8 @@
 #   KRISPYTO_DATA          data to load (default ../shared/data/kaggle-crypto, from the repo root)
 #   SCHEMATHESIS_EXAMPLES  max examples per operation and phase (default 100)
 #   SCHEMATHESIS_SEED      fixed seed for a reproducible run (default: random)
+#   SCHEMATHESIS_DATABASE_URL  run on this (empty) database instead of a temporary SQLite file,
+#                          e.g. postgres://postgres@127.0.0.1:5432/krispyto_schemathesis
 set -euo pipefail
 
 SCHEMATHESIS_VERSION=4.32.5
@@ -49,7 +51,7 @@ base="http://127.0.0.1:$port"
 api_key="schemathesis-$RANDOM$RANDOM"
 
 echo "==> starting krispyto on $base with $data"
-DATABASE_URL="sqlite://$workdir/krispyto.db" RUST_LOG="${RUST_LOG:-warn}" \
+DATABASE_URL="${SCHEMATHESIS_DATABASE_URL:-sqlite://$workdir/krispyto.db}" RUST_LOG="${RUST_LOG:-warn}" \
     KRISPYTO_API_KEYS="$api_key" \
     "$binary" serve --addr "127.0.0.1:$port" --data "$data" >"$workdir/server.log" 2>&1 &
 server_pid=$!

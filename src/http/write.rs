@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use super::error::{error_body, ErrorBody};
 use super::{ApiError, AppState};
 use crate::domain::{DailyRecord, Symbol};
-use crate::import::csv::{parse_row_date, MAX_NAME_LEN};
+use crate::import::csv::{parse_row_date, CONTROL_CHARACTER_IN_NAME, MAX_NAME_LEN};
 use crate::store::{CoinUpdate, StoreError};
 
 /// The fields of a record in the write API, in the order error messages list them.
@@ -109,8 +109,12 @@ impl IntoResponse for WriteError {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct CoinBody {
-    /// The coin's name, 1 to 100 characters once trimmed.
-    #[schema(pattern = r"\S", max_length = 100, example = "Bitcoin")]
+    /// The coin's name, 1 to 100 characters once trimmed, no control characters.
+    #[schema(
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
+        max_length = 100,
+        example = "Bitcoin"
+    )]
     name: String,
 }
 
@@ -412,6 +416,9 @@ fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
             format!("is longer than {MAX_NAME_LEN} characters"),
         ));
     }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("name", CONTROL_CHARACTER_IN_NAME.into()));
+    }
     Ok(name.to_owned())
 }
 
@@ -579,6 +586,26 @@ mod tests {
     fn record(date: &str, close: f64) -> Value {
         json!({"date": date, "open": 1.0, "high": 10.0, "low": 0.5, "close": close,
                "volume": 5, "market_cap": 0.0})
+    }
+
+    #[test]
+    fn a_name_with_a_control_character_is_refused_before_the_database_sees_it() {
+        // PostgreSQL cannot store NUL in text: this was a 500 there, found by probing.
+        for name in ["Bit\u{0}coin", "Bit\tcoin"] {
+            let body = serde_json::to_vec(&json!({ "name": name })).unwrap();
+            match parse_coin_body(&body) {
+                Err(WriteError::Invalid { problems, .. }) => {
+                    assert_eq!(problems[0].field, "name");
+                    assert!(problems[0].reason.contains("control character"));
+                }
+                Ok(name) => panic!("accepted {name:?}"),
+                Err(_) => panic!("expected a 422"),
+            }
+        }
+        assert_eq!(
+            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap(),
+            "Bitcoin"
+        );
     }
 
     #[test]

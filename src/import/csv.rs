@@ -22,6 +22,11 @@ const REQUIRED: [&str; 9] = [
 /// The longest coin name we accept.
 pub const MAX_NAME_LEN: usize = 100;
 
+/// Why a name with a control character (tab, NUL, ...) is refused. PostgreSQL cannot store NUL
+/// in text at all, and no coin's name needs any of them.
+pub const CONTROL_CHARACTER_IN_NAME: &str =
+    "contains a control character (such as a tab or NUL); give the name as plain text";
+
 /// A record and where it came from, so a later conflict can point at both places.
 #[derive(Debug, Clone)]
 pub struct SourcedRecord {
@@ -175,6 +180,9 @@ pub fn parse_file(
                 "Name",
                 format!("is longer than {MAX_NAME_LEN} characters"),
             ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(row_error(line, "Name", CONTROL_CHARACTER_IN_NAME.into()));
         }
         let parsed = DailyRecord::new(
             date,
@@ -340,6 +348,13 @@ mod tests {
             (r.open, r.high, r.low, r.close, r.market_cap),
             (4.0, 6.0, 3.0, 5.0, 10.0)
         );
+    }
+
+    #[test]
+    fn refuses_a_name_with_a_control_character() {
+        let (line, column, reason) = refusal("1,Bit\u{0}coin,BTC,2021-07-06,2,1,1,1,1,1\n");
+        assert_eq!((line, column.as_str()), (2, "Name"));
+        assert!(reason.contains("control character"), "{reason}");
     }
 
     #[test]
