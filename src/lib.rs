@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod cli;
 pub mod domain;
+pub mod gen;
 pub mod http;
 pub mod import;
 pub mod startup;
