@@ -40,8 +40,11 @@ pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> 
 }
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
+    // Two subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
+    // with one index seek, but both in one SELECT with a scan of the whole index (every
+    // /dashboard request asks this).
     let (first, last): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT MIN(date), MAX(date) FROM record")
+        sqlx::query_as("SELECT (SELECT MIN(date) FROM record), (SELECT MAX(date) FROM record)")
             .fetch_one(pool)
             .await?;
     let parse = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
