@@ -1,5 +1,6 @@
-//! PostgreSQL statements. Bulk writes bind whole columns as arrays and `UNNEST` them, so a
-//! batch of thousands of rows is one statement and one round trip.
+//! PostgreSQL statements. New rows stream in with binary `COPY`; updates bind whole columns
+//! as arrays and `UNNEST` them, so a batch of thousands of rows is one statement and one
+//! round trip.
 
 use std::str::FromStr;
 
@@ -92,6 +93,37 @@ impl Writer {
     }
 }
 
+/// The start of every binary COPY stream.
+const COPY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+/// Bytes sent to the server at a time during COPY.
+const COPY_CHUNK_BYTES: usize = 1 << 20;
+/// One record in the binary COPY format: a field count, then 8 fields of length + value.
+const COPY_ROW_BYTES: usize = 2 + 8 * 4 + 7 * 8 + 4;
+
+/// Appends one record row in PostgreSQL's binary COPY format (big-endian; a `date` is days
+/// since 2000-01-01).
+fn encode_copy_row(buffer: &mut Vec<u8>, currency_id: i64, record: &DailyRecord) {
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    let days = i32::try_from((record.date - epoch).num_days())
+        .expect("a calendar date is within 2^31 days of 2000");
+    buffer.extend_from_slice(&8i16.to_be_bytes());
+    buffer.extend_from_slice(&8i32.to_be_bytes());
+    buffer.extend_from_slice(&currency_id.to_be_bytes());
+    buffer.extend_from_slice(&4i32.to_be_bytes());
+    buffer.extend_from_slice(&days.to_be_bytes());
+    for value in [
+        record.open,
+        record.high,
+        record.low,
+        record.close,
+        record.volume,
+        record.market_cap,
+    ] {
+        buffer.extend_from_slice(&8i32.to_be_bytes());
+        buffer.extend_from_slice(&value.to_be_bytes());
+    }
+}
+
 /// The columns of a batch of record rows, as arrays to bind.
 struct Columns {
     currency_id: Vec<i64>,
@@ -162,24 +194,35 @@ impl WriteTransaction for Writer {
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
-        for chunk in rows.chunks(BATCH_ROWS) {
-            let c = Columns::of(chunk);
-            sqlx::query(
-                "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) \
-                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::float8[], $4::float8[], \
-                                      $5::float8[], $6::float8[], $7::float8[], $8::float8[])",
+        // COPY in the binary format: the rows stream in without a statement to plan or
+        // arrays to unpack, and every float goes over bit for bit (no text round trip).
+        let mut copy = self
+            .0
+            .copy_in_raw(
+                "COPY record (currency_id, date, open, high, low, close, volume, marketcap) \
+                 FROM STDIN (FORMAT binary)",
             )
-            .bind(&c.currency_id)
-            .bind(&c.date)
-            .bind(&c.open)
-            .bind(&c.high)
-            .bind(&c.low)
-            .bind(&c.close)
-            .bind(&c.volume)
-            .bind(&c.market_cap)
-            .execute(&mut *self.0)
             .await?;
+        let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + COPY_ROW_BYTES);
+        buffer.extend_from_slice(COPY_SIGNATURE);
+        buffer.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
+        buffer.extend_from_slice(&0i32.to_be_bytes()); // no header extension
+        for (currency_id, record) in rows {
+            encode_copy_row(&mut buffer, *currency_id, record);
+            if buffer.len() >= COPY_CHUNK_BYTES {
+                if let Err(error) = copy.send(buffer.as_slice()).await {
+                    let _ = copy.abort("krispyto: the import failed").await;
+                    return Err(error.into());
+                }
+                buffer.clear();
+            }
         }
+        buffer.extend_from_slice(&(-1i16).to_be_bytes()); // end of data
+        if let Err(error) = copy.send(buffer.as_slice()).await {
+            let _ = copy.abort("krispyto: the import failed").await;
+            return Err(error.into());
+        }
+        copy.finish().await?;
         Ok(())
     }
 
