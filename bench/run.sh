@@ -67,7 +67,7 @@ NOTES=()
 for store in $STORES; do
   url=$(database_url "$store")
   imported=$(timed_import "$url" "$DATA")
-  read -r import_seconds import_rss <<<"$imported"
+  read -r import_seconds import_rss import_own <<<"$imported"
   start_server "$url"
   read -r rss_start _ < <(server_memory)
   healthz_rps=""
@@ -90,7 +90,7 @@ for store in $STORES; do
   done
   read -r rss_end hwm < <(server_memory)
   stop_server
-  NOTES+=("$store: import of $DATA ${import_seconds} s (peak RSS $((import_rss / 1024)) MB); server RSS $((rss_start / 1024)) MB at start, $((rss_end / 1024)) MB after the runs, peak $((hwm / 1024)) MB")
+  NOTES+=("$store: import of $DATA ${import_own} s as reported by the importer, ${import_seconds} s wall with start-up and migrations (peak RSS $((import_rss / 1024)) MB); server RSS $((rss_start / 1024)) MB at start, $((rss_end / 1024)) MB after the runs, peak $((hwm / 1024)) MB")
 done
 
 echo

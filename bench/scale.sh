@@ -55,7 +55,7 @@ for store in $STORES; do
   url=$(database_url "$store")
   log "$store: importing $rows rows"
   imported=$(timed_import "$url" "$SCALE_DIR")
-  read -r import_seconds import_rss <<<"$imported"
+  read -r import_seconds import_rss import_own <<<"$imported"
   start_server "$url"
   memory=$(server_memory); read -r rss_start _ <<<"$memory"
   cold=$(drive "cold /dashboard?id=all" "$WORK/cold.paths" "$SCALE_CONNECTIONS" "$DURATION")
@@ -67,7 +67,7 @@ for store in $STORES; do
     read -r rps p50 p99 errors <<<"$1"
     printf '%.2f ms / %.2f ms / %.0f req/s / %s err' "$p50" "$p99" "$rps" "$errors"
   }
-  printf '%s\t%s s\t%s MB\t%s\t%s\t%s / %s / %s MB\n' "$store" "$import_seconds" "$((import_rss / 1024))" \
+  printf '%s\t%s s (%s s)\t%s MB\t%s\t%s\t%s / %s / %s MB\n' "$store" "$import_own" "$import_seconds" "$((import_rss / 1024))" \
     "$(fmt "$cold")" "$(fmt "$markets")" "$((rss_start / 1024))" "$((rss_end / 1024))" "$((hwm / 1024))" >>"$RESULTS"
 done
 
@@ -75,6 +75,6 @@ echo
 echo "krispyto $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ), $(nproc) cores;" \
   "$COINS coins × $DAYS days = $rows rows; wrk $SCALE_CONNECTIONS connection(s) × $DURATION s"
 {
-  printf 'backend\timport\timport peak RSS\tcold dashboard p50 / p99 / req/s\tmarkets p50 / p99 / req/s\tserver RSS start / end / peak\n'
+  printf 'backend\timport (wall)\timport peak RSS\tcold dashboard p50 / p99 / req/s\tmarkets p50 / p99 / req/s\tserver RSS start / end / peak\n'
   cat "$RESULTS"
 } | column -t -s $'\t'
