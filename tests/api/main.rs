@@ -3,5 +3,6 @@
 mod helpers;
 
 mod dashboard;
+mod generated_data;
 mod real_data;
 mod search_and_service;
