@@ -26,9 +26,30 @@ async fn record_indexes(store: &Store) -> Vec<String> {
     }
 }
 
+/// The foreign keys of `record` (PostgreSQL drops and re-adds them for a bulk load).
+async fn record_foreign_keys(store: &Store) -> Vec<String> {
+    match store {
+        Store::Sqlite(pool) => sqlx::query_scalar(
+            "SELECT \"table\" || '(' || \"from\" || ')' FROM pragma_foreign_key_list('record')",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = 'record'::regclass AND contype = 'f' ORDER BY conname",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    }
+}
+
 async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: Backend) {
     let app = spawn_app(backend).await;
     let indexes_before = record_indexes(&app.store).await;
+    let foreign_keys_before = record_foreign_keys(&app.store).await;
+    assert_eq!(foreign_keys_before.len(), 1, "{foreign_keys_before:?}");
     assert!(
         indexes_before
             .iter()
@@ -63,6 +84,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
         generated.rows
     );
     assert_eq!(record_indexes(&app.store).await, indexes_before);
+    assert_eq!(record_foreign_keys(&app.store).await, foreign_keys_before);
 
     // Every value arrives bit for bit: the dashboard's price is the file's last Close.
     let csv = std::fs::read_to_string(dir.path().join(file_name("Synth Aaa"))).unwrap();
