@@ -47,16 +47,17 @@ ensure_wrk() {
   command -v wrk >/dev/null || { echo "could not install wrk; install it (apt-get install wrk) and rerun" >&2; exit 1; }
 }
 
-# database_url STORE -> prints a DATABASE_URL for a new, empty database of that store.
-database_url() {
+# new_database STORE -> sets DB_URL to a new, empty database of that store. Not to be
+# called in a subshell: the PostgreSQL database is recorded for the cleanup at exit.
+new_database() {
   case $1 in
-    sqlite) echo "sqlite://$WORK/bench-$RANDOM.db" ;;
+    sqlite) DB_URL="sqlite://$WORK/bench-$RANDOM.db" ;;
     postgres)
       local db="krispyto_bench_$$_$RANDOM"
       psql "$PG_ADMIN_URL/postgres" -qc "CREATE DATABASE $db" >/dev/null \
         || { echo "cannot create database $db at $PG_ADMIN_URL; is PostgreSQL running?" >&2; exit 1; }
       PG_DATABASES+=("$db")
-      echo "$PG_ADMIN_URL/$db" ;;
+      DB_URL="$PG_ADMIN_URL/$db" ;;
     *) echo "unknown store '$1' (use sqlite or postgres)" >&2; exit 1 ;;
   esac
 }

@@ -65,7 +65,7 @@ date_paths "$COLD_FIRST" "$COLD_LAST" "/dashboard?id=all&date={date}" >"$WORK/co
 RESULTS=$WORK/results.tsv
 NOTES=()
 for store in $STORES; do
-  url=$(database_url "$store")
+  new_database "$store"; url=$DB_URL
   imported=$(timed_import "$url" "$DATA")
   read -r import_seconds import_rss import_own <<<"$imported"
   start_server "$url"

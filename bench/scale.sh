@@ -52,7 +52,7 @@ echo "/api/v1/markets" >"$WORK/markets.paths"
 
 RESULTS=$WORK/results.tsv
 for store in $STORES; do
-  url=$(database_url "$store")
+  new_database "$store"; url=$DB_URL
   log "$store: importing $rows rows"
   imported=$(timed_import "$url" "$SCALE_DIR")
   read -r import_seconds import_rss import_own <<<"$imported"
