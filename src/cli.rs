@@ -80,6 +80,8 @@ pub enum Command {
     Migrate,
     /// Import Kaggle-format CSV files: files, directories of *.csv, .zip archives or http(s) URLs of zips.
     Import(ImportArgs),
+    /// Write a deterministic synthetic data set in the Kaggle CSV format (for benchmarks).
+    Gen(GenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -163,4 +165,27 @@ pub struct ImportArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// How many coins (one file each).
+    #[arg(long, default_value_t = 100)]
+    pub coins: usize,
+
+    /// The span in days; the first coin has them all, the others are listed up to a tenth later.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+
+    /// The directory to write coin_<Name>.csv files into (created; must hold no CSV files).
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+
+    /// The random seed: the same seed and sizes give the same bytes on every machine.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// The day every coin's last record is on (YYYY-MM-DD).
+    #[arg(long, default_value = "2021-07-06")]
+    pub last_day: chrono::NaiveDate,
 }

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod cache;
 pub mod cli;
 pub mod domain;
+pub mod gen;
 pub mod http;
 pub mod import;
 pub mod startup;

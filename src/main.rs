@@ -69,5 +69,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )),
             }
         }
+        Command::Gen(args) => {
+            let options = krispyto::gen::GenOptions {
+                coins: args.coins,
+                days: args.days,
+                seed: args.seed,
+                last_day: args.last_day,
+            };
+            let out = args.out.clone();
+            let summary =
+                tokio::task::spawn_blocking(move || krispyto::gen::generate(&out, &options))
+                    .await?
+                    .map_err(|e| {
+                        anyhow::anyhow!("cannot generate into {}: {e}", args.out.display())
+                    })?;
+            println!(
+                "Wrote {} files, {} rows, {} to {}, into {}",
+                summary.files,
+                summary.rows,
+                summary.first_day,
+                summary.last_day,
+                args.out.display()
+            );
+            Ok(())
+        }
     }
 }

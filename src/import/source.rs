@@ -40,6 +40,14 @@ pub enum CsvInput {
 }
 
 impl CsvInput {
+    /// The number of CSV files this input holds.
+    pub fn file_count(&self) -> usize {
+        match self {
+            CsvInput::File(_) => 1,
+            CsvInput::Zip { entries, .. } => entries.len(),
+        }
+    }
+
     /// The bytes of uncompressed CSV this input holds, for the progress bar.
     pub fn size(&self) -> u64 {
         match self {

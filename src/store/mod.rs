@@ -268,7 +268,9 @@ impl Store {
         match self {
             Store::Sqlite(pool) => write::apply(sqlite::Writer::begin(pool).await?, updates).await,
             Store::Postgres(pool) => {
-                write::apply(postgres::Writer::begin(pool).await?, updates).await
+                let summary = write::apply(postgres::Writer::begin(pool).await?, updates).await?;
+                postgres::after_write(pool, summary.inserted).await;
+                Ok(summary)
             }
         }
     }

@@ -40,6 +40,9 @@ pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> 
 }
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
+    // Two subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
+    // with one index seek, but both in one SELECT with a scan of the whole index (every
+    // /dashboard request asks this).
     let (first, last): (Option<String>, Option<String>) =
         // Two scalar subqueries: SQLite answers a lone MIN or MAX from the date index, but
         // scans the whole table for both in one SELECT (1.2 s at 7.3 M rows).
@@ -211,18 +214,33 @@ pub(super) async fn generation(pool: &SqlitePool) -> StoreResult<i64> {
 
 /// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
 /// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
-pub(super) struct Writer(Transaction<'static, Sqlite>);
+pub(super) struct Writer {
+    tx: Transaction<'static, Sqlite>,
+    /// `CREATE INDEX` statements of the secondary indexes dropped for a bulk load, to run
+    /// again before commit.
+    deferred_indexes: Vec<String>,
+}
+
+/// A write of at least this many rows, and at least as many as the table holds, drops the
+/// secondary (non-unique) indexes of `record` and builds them again before commit.
+/// Inserting coin after coin puts each row at a random place of the by-date index, one
+/// page read and write per row once the index outgrows the page cache (a 7 M-row import
+/// took over 25 minutes); building it at the end is one sort.
+const BULK_LOAD_ROWS: usize = 200_000;
 
 impl Writer {
     pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer> {
-        Ok(Writer(pool.begin_with("BEGIN IMMEDIATE").await?))
+        Ok(Writer {
+            tx: pool.begin_with("BEGIN IMMEDIATE").await?,
+            deferred_indexes: Vec::new(),
+        })
     }
 }
 
 impl WriteTransaction for Writer {
     async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
         sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.0)
+            .fetch_all(&mut *self.tx)
             .await?
             .into_iter()
             .map(CurrencyRow::into_currency)
@@ -234,7 +252,7 @@ impl WriteTransaction for Writer {
             sqlx::query_scalar("INSERT INTO currency (name, symbol) VALUES (?1, ?2) RETURNING id")
                 .bind(name)
                 .bind(symbol.as_str())
-                .fetch_one(&mut *self.0)
+                .fetch_one(&mut *self.tx)
                 .await?,
         )
     }
@@ -243,7 +261,7 @@ impl WriteTransaction for Writer {
         sqlx::query("UPDATE currency SET name = ?1 WHERE id = ?2")
             .bind(name)
             .bind(id)
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
@@ -254,7 +272,7 @@ impl WriteTransaction for Writer {
              FROM record WHERE currency_id = ?1 ORDER BY date",
         )
         .bind(currency_id)
-        .fetch_all(&mut *self.0)
+        .fetch_all(&mut *self.tx)
         .await?
         .into_iter()
         .map(|row| row.into_pair().1)
@@ -276,7 +294,7 @@ impl WriteTransaction for Writer {
                     .push_bind(r.volume)
                     .push_bind(r.market_cap);
             });
-            query.build().execute(&mut *self.0).await?;
+            query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }
@@ -296,7 +314,7 @@ impl WriteTransaction for Writer {
             .bind(r.market_cap)
             .bind(*currency_id)
             .bind(r.date)
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await?;
         }
         Ok(())
@@ -306,23 +324,59 @@ impl WriteTransaction for Writer {
         INSERT_BATCH_ROWS
     }
 
+    async fn begin_bulk(&mut self, rows: usize) -> StoreResult<()> {
+        if rows < BULK_LOAD_ROWS {
+            return Ok(());
+        }
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        if usize::try_from(stored).unwrap_or(usize::MAX) > rows {
+            return Ok(());
+        }
+        // Read back the definitions from the schema itself, so whatever the migrations made
+        // is what gets rebuilt. DDL is transactional in SQLite: a rollback restores them,
+        // and readers keep using them from their own snapshot meanwhile.
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'record' AND sql IS NOT NULL \
+               AND sql NOT LIKE 'CREATE UNIQUE%'",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for (name, sql) in indexes {
+            sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+                .execute(&mut *self.tx)
+                .await?;
+            self.deferred_indexes.push(sql);
+        }
+        Ok(())
+    }
+
+    async fn finish_bulk(&mut self) -> StoreResult<()> {
+        for sql in std::mem::take(&mut self.deferred_indexes) {
+            sqlx::query(&sql).execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
     async fn bump_generation(&mut self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
         )
-        .fetch_one(&mut *self.0)
+        .fetch_one(&mut *self.tx)
         .await?)
     }
 
     async fn current_generation(&mut self) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
-                .fetch_one(&mut *self.0)
+                .fetch_one(&mut *self.tx)
                 .await?,
         )
     }
 
     async fn commit(self) -> StoreResult<()> {
-        Ok(self.0.commit().await?)
+        Ok(self.tx.commit().await?)
     }
 }

@@ -39,6 +39,15 @@ pub(crate) trait WriteTransaction: Sized {
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
+    /// Called before the first row is written with the number of rows in the write, so a
+    /// backend can prepare a bulk load (e.g. defer index maintenance).
+    async fn begin_bulk(&mut self, _rows: usize) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Called after the last row is written, before commit: undo what `begin_bulk` did.
+    async fn finish_bulk(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
     async fn bump_generation(&mut self) -> StoreResult<i64>;
     async fn current_generation(&mut self) -> StoreResult<i64>;
     async fn commit(self) -> StoreResult<()>;
@@ -58,6 +67,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
     let batch = tx.batch_rows();
+    tx.begin_bulk(updates.iter().map(|u| u.records.len()).sum())
+        .await?;
 
     for update in updates {
         let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
@@ -92,6 +103,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     if !pending_updates.is_empty() {
         tx.update_records(&pending_updates).await?;
     }
+    tx.finish_bulk().await?;
 
     let changed =
         summary.coins_created + summary.coins_renamed + summary.inserted + summary.updated;
