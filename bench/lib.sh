@@ -77,9 +77,10 @@ timed_import() {
     "$(grep -o 'in [0-9.]* s' "$WORK/import.out" | cut -d' ' -f2)"
 }
 
+# start_server URL [VAR=VALUE...]: extra environment for the server (e.g. its cache turned off).
 start_server() {
-  local url=$1
-  DATABASE_URL=$url RUST_LOG=$BENCH_RUST_LOG "$BIN" serve --addr "127.0.0.1:$PORT" \
+  local url=$1; shift
+  env "$@" DATABASE_URL="$url" RUST_LOG="$BENCH_RUST_LOG" "$BIN" serve --addr "127.0.0.1:$PORT" \
     >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 600); do

@@ -11,7 +11,7 @@
 #   3. for each store (SQLite temp file, fresh PostgreSQL database dropped at exit):
 #      times `krispyto import` (wall time and the importer's peak RSS), starts the server,
 #      measures cold /dashboard?id=all (every day of the span in turn, so a cache rarely
-#      hits) and /api/v1/markets (n/a while it answers 404) at SCALE_CONNECTIONS connections
+#      hits) and /api/v1/markets over the same days (n/a while it answers 404) at SCALE_CONNECTIONS connections
 #      for DURATION seconds each, and reads the server's VmRSS/VmHWM from /proc/PID/status,
 #   4. prints one table.
 #
@@ -48,7 +48,7 @@ fi
 rows=$(grep -o '[0-9]* rows' "$SCALE_DIR/.complete" | cut -d' ' -f1)
 first_day=$(date -u -d "$LAST_DAY - $((DAYS - 1)) days" +%F)
 date_paths "$first_day" "$LAST_DAY" "/dashboard?id=all&date={date}" >"$WORK/cold.paths"
-echo "/api/v1/markets" >"$WORK/markets.paths"
+date_paths "$first_day" "$LAST_DAY" "/api/v1/markets?date={date}" >"$WORK/markets.paths"
 
 RESULTS=$WORK/results.tsv
 for store in $STORES; do
@@ -59,7 +59,7 @@ for store in $STORES; do
   start_server "$url"
   memory=$(server_memory); read -r rss_start _ <<<"$memory"
   cold=$(drive "cold /dashboard?id=all" "$WORK/cold.paths" "$SCALE_CONNECTIONS" "$DURATION")
-  markets=$(drive "/api/v1/markets" "$WORK/markets.paths" "$SCALE_CONNECTIONS" "$DURATION")
+  markets=$(drive "cold /api/v1/markets" "$WORK/markets.paths" "$SCALE_CONNECTIONS" "$DURATION")
   memory=$(server_memory); read -r rss_end hwm <<<"$memory"
   stop_server
   fmt() {
