@@ -14,3 +14,6 @@ pub mod import;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -136,7 +136,7 @@ pub fn candles(records: &[DailyRecord], interval: Interval) -> Vec<Candle> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::percent::tests::day;
+    use crate::test_support::day;
 
     fn record(date: &str, open: f64, high: f64, low: f64, close: f64, volume: f64) -> DailyRecord {
         DailyRecord {

@@ -65,7 +65,7 @@ pub fn overview(records: &[DailyRecord]) -> Option<CoinOverview> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::percent::tests::day;
+    use crate::test_support::day;
 
     fn record(date: &str, high: f64, low: f64, close: f64) -> DailyRecord {
         DailyRecord {

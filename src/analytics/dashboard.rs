@@ -188,16 +188,7 @@ pub fn sort_rows(rows: &mut [DashboardRow], order_by: OrderBy, direction: SortDi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::percent::tests::{day, rec};
-    use crate::domain::Symbol;
-
-    fn coin(id: i64, name: &str, symbol: &str) -> Currency {
-        Currency {
-            id,
-            name: name.into(),
-            symbol: Symbol::parse(symbol).unwrap(),
-        }
-    }
+    use crate::test_support::{coin, day, rec};
 
     fn daily(from: &str, closes: &[f64]) -> Vec<DailyRecord> {
         let start = day(from);

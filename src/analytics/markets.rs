@@ -239,16 +239,7 @@ pub fn sort_market_rows(rows: &mut [MarketRow], order: MarketOrder, direction: S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::percent::tests::{day, rec};
-    use crate::domain::Symbol;
-
-    fn coin(id: i64, name: &str, symbol: &str) -> Currency {
-        Currency {
-            id,
-            name: name.into(),
-            symbol: Symbol::parse(symbol).unwrap(),
-        }
-    }
+    use crate::test_support::{coin, day, rec};
 
     fn with_cap(mut r: DailyRecord, market_cap: f64) -> DailyRecord {
         r.market_cap = market_cap;

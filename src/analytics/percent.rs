@@ -53,24 +53,9 @@ pub fn reference_window(day: NaiveDate, lookbacks: &[u64]) -> Vec<NaiveDate> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    pub fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    pub fn rec(date: &str, close: f64) -> DailyRecord {
-        DailyRecord {
-            date: day(date),
-            open: close,
-            high: close,
-            low: close,
-            close,
-            volume: 1.0,
-            market_cap: close * 10.0,
-        }
-    }
+    use crate::test_support::{day, rec};
 
     #[test]
     fn as_of_takes_the_day_itself_or_bridges_a_short_gap() {

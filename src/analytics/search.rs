@@ -130,15 +130,7 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Symbol;
-
-    fn coin(id: i64, name: &str, symbol: &str) -> Currency {
-        Currency {
-            id,
-            name: name.into(),
-            symbol: Symbol::parse(symbol).unwrap(),
-        }
-    }
+    use crate::test_support::coin;
 
     fn coins() -> Vec<Currency> {
         vec![

@@ -243,7 +243,7 @@ pub fn correlation(series: &[&[DailyReturn]]) -> Correlation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::percent::tests::{day, rec};
+    use crate::test_support::{day, rec};
 
     fn close_to(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12 * b.abs().max(1.0)

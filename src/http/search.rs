@@ -117,15 +117,7 @@ fn squash(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Symbol;
-
-    fn coin(id: i64, name: &str, symbol: &str) -> Currency {
-        Currency {
-            id,
-            name: name.into(),
-            symbol: Symbol::parse(symbol).unwrap(),
-        }
-    }
+    use crate::test_support::coin;
 
     #[test]
     fn name_wins_over_symbol_then_squashed_names_match() {
