@@ -41,7 +41,7 @@ const RECORD_FIELDS: [&str; 7] = [
 ];
 
 /// A refused write: everything but success, each answered with a JSON body.
-enum WriteError {
+pub(super) enum WriteError {
     /// An answer already made (authorization).
     Answer(Box<Response>),
     BadRequest(String),
@@ -58,7 +58,7 @@ enum WriteError {
 
 /// One reason a body is refused: which record (by index in the array), which field, why.
 #[derive(Debug, Serialize, ToSchema)]
-struct Problem {
+pub(super) struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<usize>,
     field: String,
@@ -203,24 +203,8 @@ pub async fn put_coin(
     State(state): State<AppState>,
     symbol: Result<Path<String>, PathRejection>,
     request: Request,
-) -> Response {
-    match put_coin_inner(state, symbol, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn put_coin_inner(
-    state: AppState,
-    symbol: Result<Path<String>, PathRejection>,
-    request: Request,
 ) -> Result<Response, WriteError> {
-    state
-        .api_keys
-        .authorize(request.headers())
-        .map_err(WriteError::Answer)?;
-    let symbol = path_symbol(symbol)?;
-    let body = read_body(request, state.max_body_bytes).await?;
+    let (symbol, body) = authorized_write(&state, symbol, request).await?;
     let name = parse_coin_body(&body)?;
     let summary = state
         .store
@@ -273,24 +257,8 @@ pub async fn post_records(
     State(state): State<AppState>,
     symbol: Result<Path<String>, PathRejection>,
     request: Request,
-) -> Response {
-    match post_records_inner(state, symbol, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
-}
-
-async fn post_records_inner(
-    state: AppState,
-    symbol: Result<Path<String>, PathRejection>,
-    request: Request,
 ) -> Result<Response, WriteError> {
-    state
-        .api_keys
-        .authorize(request.headers())
-        .map_err(WriteError::Answer)?;
-    let symbol = path_symbol(symbol)?;
-    let body = read_body(request, state.max_body_bytes).await?;
+    let (symbol, body) = authorized_write(&state, symbol, request).await?;
     let rows = match parse_json(&body)? {
         Value::Array(rows) => rows,
         _ => {
@@ -326,6 +294,22 @@ async fn post_records_inner(
         "unchanged": summary.unchanged,
     }))
     .into_response())
+}
+
+/// What every write does first, in this order: check the API key (so an anonymous caller
+/// learns nothing about the body's rules), parse the symbol, read the body within the limit.
+async fn authorized_write(
+    state: &AppState,
+    symbol: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<(Symbol, Bytes), WriteError> {
+    state
+        .api_keys
+        .authorize(request.headers())
+        .map_err(WriteError::Answer)?;
+    let symbol = path_symbol(symbol)?;
+    let body = read_body(request, state.max_body_bytes).await?;
+    Ok((symbol, body))
 }
 
 fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, WriteError> {
