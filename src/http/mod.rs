@@ -14,10 +14,10 @@ mod write;
 
 use std::time::Duration;
 
-use axum::extract::Request;
-use axum::http::{Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
 use axum::middleware;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -67,10 +67,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Every route krispyto serves, with the layers around them.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
+    // Only the write routes read bodies; they read them within this limit.
+    let body_limit = DefaultBodyLimit::max(state.max_body_bytes);
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(body_limit)
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -79,10 +82,11 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             tracing::error!("a request handler panicked");
-            error::error_body(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The server hit an internal error. It is logged; try again, and report it if it persists.",
+            ApiError::Internal(
+                "The server hit an internal error. It is logged; try again, and report it if it persists."
+                    .into(),
             )
+            .into_response()
         }))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::track_requests))
@@ -110,24 +114,18 @@ pub fn router(state: AppState) -> Router {
         )
 }
 
-async fn not_found(request: Request) -> Response {
-    error::error_body(
-        StatusCode::NOT_FOUND,
-        &format!(
-            "There is no route {} {}. /docs lists every route (/openapi.json, for programs).",
-            request.method(),
-            request.uri().path(),
-        ),
-    )
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "There is no route {} {}. /docs lists every route (/openapi.json, for programs).",
+        request.method(),
+        request.uri().path(),
+    ))
 }
 
-async fn method_not_allowed(request: Request) -> Response {
-    error::error_body(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!(
-            "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
-            request.method(),
-            request.uri().path()
-        ),
-    )
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
+        request.method(),
+        request.uri().path()
+    ))
 }
