@@ -10,12 +10,13 @@ use chrono::NaiveDate;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
+use super::Answer;
 use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
-use crate::cache::{Answer, CacheKey};
+use crate::cache::CacheKey;
 use crate::domain::{parse_calendar_date, Currency, DailyRecord};
 use crate::store::Store;
 

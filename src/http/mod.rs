@@ -2,6 +2,7 @@
 //! typed values, ask the store, and hand the records to `analytics`.
 
 pub mod auth;
+pub mod conditional;
 mod dashboard;
 pub mod error;
 mod health;
@@ -27,9 +28,9 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::cache::ResponseCache;
 use crate::store::Store;
 pub use auth::ApiKeys;
+pub use conditional::{Answer, ResponseCache};
 pub use error::ApiError;
 
 /// What every handler can reach.
