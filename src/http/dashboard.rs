@@ -17,7 +17,7 @@ use crate::analytics::dashboard::{
 };
 use crate::analytics::percent::reference_window;
 use crate::cache::CacheKey;
-use crate::domain::{parse_calendar_date, Currency, DailyRecord};
+use crate::domain::{Currency, DailyRecord, RecordDate};
 use crate::store::Store;
 
 /// Which coins a request asks for.
@@ -118,7 +118,7 @@ impl DashboardQuery {
                         .into(),
                 ))
             }
-            Some(raw) => Some(parse_calendar_date(raw).map_err(|reason| {
+            Some(raw) => Some(RecordDate::parse_unpadded(raw).map(RecordDate::get).map_err(|reason| {
                 ApiError::BadRequest(format!("The 'date' parameter is invalid: {reason}."))
             })?),
         };

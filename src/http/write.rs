@@ -24,8 +24,7 @@ use utoipa::ToSchema;
 
 use super::error::{ErrorBody, InvalidBody, Problem};
 use super::{ApiError, AppState};
-use crate::domain::{DailyRecord, Symbol};
-use crate::import::csv::{parse_row_date, CONTROL_CHARACTER_IN_NAME, MAX_NAME_LEN};
+use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
 use crate::store::{CoinUpdate, StoreError};
 
 /// The fields of a record in the write API, in the order error messages list them.
@@ -295,8 +294,8 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-/// The `name` of a `PUT` body, checked like the importer checks names.
-fn parse_coin_body(body: &[u8]) -> Result<String, ApiError> {
+/// The `name` of a `PUT` body, a [`CoinName`] like the importer's.
+fn parse_coin_body(body: &[u8]) -> Result<CoinName, ApiError> {
     let invalid = |field: &str, reason: String| {
         invalid(
             "The coin is not valid; see 'invalid'. Nothing was written.".into(),
@@ -319,29 +318,16 @@ fn parse_coin_body(body: &[u8]) -> Result<String, ApiError> {
             "is not a coin field; the only field is 'name'".into(),
         ));
     }
-    let name = match object.get("name") {
-        None => return Err(invalid("name", "is missing".into())),
-        Some(Value::String(name)) => name.trim(),
-        Some(other) => {
-            return Err(invalid(
-                "name",
-                format!("must be a string, not {}", json_kind(other)),
-            ))
+    match object.get("name") {
+        None => Err(invalid("name", "is missing".into())),
+        Some(Value::String(name)) => {
+            CoinName::parse(name).map_err(|reason| invalid("name", reason))
         }
-    };
-    if name.is_empty() {
-        return Err(invalid("name", "is empty; give the coin's name".into()));
-    }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(invalid(
+        Some(other) => Err(invalid(
             "name",
-            format!("is longer than {MAX_NAME_LEN} characters"),
-        ));
+            format!("must be a string, not {}", json_kind(other)),
+        )),
     }
-    if name.chars().any(char::is_control) {
-        return Err(invalid("name", CONTROL_CHARACTER_IN_NAME.into()));
-    }
-    Ok(name.to_owned())
 }
 
 /// Every record of the body, validated as the importer validates CSV rows, sorted by date.
@@ -369,17 +355,17 @@ fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, ApiError> {
             continue;
         };
         match parse_record(fields) {
-            Ok(record) => match by_date.get(&record.date) {
+            Ok(record) => match by_date.get(&record.date()) {
                 Some((first, earlier)) if !earlier.same_values(&record) => problem(
                     "date",
                     format!(
                         "{} is also given by record {first} with different values; send one record per date",
-                        record.date
+                        record.date()
                     ),
                 ),
                 Some(_) => {} // the same record twice: harmless, written once
                 None => {
-                    by_date.insert(record.date, (index, record));
+                    by_date.insert(record.date(), (index, record));
                 }
             },
             Err(found) => {
@@ -405,7 +391,7 @@ fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, ApiError> {
         ));
     }
     let mut records: Vec<DailyRecord> = by_date.into_values().map(|(_, r)| r).collect();
-    records.sort_by_key(|r| r.date);
+    records.sort_by_key(|r| r.date());
     Ok(records)
 }
 
@@ -428,7 +414,7 @@ fn parse_record(fields: &Map<String, Value>) -> Result<DailyRecord, Vec<(&str, S
             problems.push(("date", "is missing".into()));
             None
         }
-        Some(Value::String(raw)) => match parse_row_date(raw.trim()) {
+        Some(Value::String(raw)) => match RecordDate::parse(raw) {
             Ok(date) => Some(date),
             Err(reason) => {
                 problems.push(("date", reason));
@@ -526,7 +512,10 @@ mod tests {
             }
         }
         assert_eq!(
-            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap(),
+            parse_coin_body(br#"{"name": " Bitcoin "}"#)
+                .ok()
+                .unwrap()
+                .as_str(),
             "Bitcoin"
         );
     }
@@ -541,9 +530,9 @@ mod tests {
             panic!()
         };
         let records = parse_records(&rows).ok().unwrap();
-        let dates: Vec<String> = records.iter().map(|r| r.date.to_string()).collect();
+        let dates: Vec<String> = records.iter().map(|r| r.date().to_string()).collect();
         assert_eq!(dates, ["2021-07-05", "2021-07-06"]);
-        assert_eq!(records[0].volume, 5.0);
+        assert_eq!(records[0].volume(), 5.0);
     }
 
     #[test]
@@ -578,9 +567,23 @@ mod tests {
     }
 
     #[test]
+    fn record_dates_are_yyyy_mm_dd_only_as_the_openapi_says() {
+        // The importer also takes the Kaggle files' `YYYY-MM-DD HH:MM:SS`; the write API
+        // takes `format: date` and nothing else.
+        for date in ["2021-07-06 23:59:59", "2021-7-6", "06/07/2021"] {
+            let found = problems(json!([record(date, 1.0)]));
+            assert_eq!(found.len(), 1, "{date}: {found:?}");
+            assert_eq!(found[0].1, "date");
+            assert!(found[0].2.contains("YYYY-MM-DD"), "{}", found[0].2);
+        }
+    }
+
+    #[test]
     fn coin_bodies_need_a_name() {
         assert_eq!(
-            parse_coin_body(br#"{"name": "  Bitcoin "}"#).ok(),
+            parse_coin_body(br#"{"name": "  Bitcoin "}"#)
+                .ok()
+                .map(|name| name.to_string()),
             Some("Bitcoin".into())
         );
         for body in [
