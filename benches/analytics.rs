@@ -13,8 +13,8 @@ use krispyto::analytics::dashboard::{
 };
 use krispyto::analytics::percent::reference_window;
 use krispyto::domain::{Currency, DailyRecord};
-use krispyto::gen::{generate, GenOptions};
 use krispyto::import::csv::parse_file;
+use krispyto::tools::gen::{generate, GenOptions};
 
 fn last_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 7, 6).expect("a date")

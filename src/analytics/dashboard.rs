@@ -7,6 +7,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::order::{compare_nulls_last, compare_text, SortDirection};
 use super::percent::change_over;
 use crate::domain::{Currency, DailyRecord};
 
@@ -84,6 +85,20 @@ pub enum OrderBy {
 }
 
 impl OrderBy {
+    /// Every accepted spelling (any case): the parser and the OpenAPI enum read this list.
+    pub const SPELLINGS: &'static [(&'static str, OrderBy)] = &[
+        ("crypto", OrderBy::Crypto),
+        ("symbol", OrderBy::Symbol),
+        ("price", OrderBy::Price),
+        ("24h", OrderBy::Change24h),
+        ("7d", OrderBy::Change7d),
+        ("1m", OrderBy::Change1m),
+        ("24h-volume", OrderBy::Volume24h),
+        ("24h_volume", OrderBy::Volume24h),
+        ("market-cap", OrderBy::MarketCap),
+        ("market_cap", OrderBy::MarketCap),
+    ];
+
     /// Every accepted spelling, for error messages.
     pub const ACCEPTED: &'static str =
         "crypto, symbol, price, 24h, 7d, 1m, 24h-volume (or 24h_volume), market-cap (or market_cap)";
@@ -93,77 +108,24 @@ impl FromStr for OrderBy {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Ok(match raw.trim().to_ascii_lowercase().as_str() {
-            "crypto" => OrderBy::Crypto,
-            "symbol" => OrderBy::Symbol,
-            "price" => OrderBy::Price,
-            "24h" => OrderBy::Change24h,
-            "7d" => OrderBy::Change7d,
-            "1m" => OrderBy::Change1m,
-            "24h-volume" | "24h_volume" => OrderBy::Volume24h,
-            "market-cap" | "market_cap" => OrderBy::MarketCap,
-            _ => {
-                return Err(format!(
-                    "order_by '{}' is not supported; use one of {}",
-                    raw.trim(),
+        let raw = raw.trim();
+        OrderBy::SPELLINGS
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(raw))
+            .map(|(_, order)| *order)
+            .ok_or_else(|| {
+                format!(
+                    "order_by '{raw}' is not supported; use one of {}",
                     OrderBy::ACCEPTED
-                ))
-            }
-        })
+                )
+            })
     }
-}
-
-/// `order_type`: ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortDirection {
-    Asc,
-    #[default]
-    Desc,
-}
-
-impl FromStr for SortDirection {
-    type Err = String;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "asc" => Ok(SortDirection::Asc),
-            "desc" => Ok(SortDirection::Desc),
-            _ => Err(format!(
-                "order_type '{}' is not supported; use asc or desc",
-                raw.trim()
-            )),
-        }
-    }
-}
-
-/// Compares two optional numbers for `direction`, with `None` after every number in both
-/// directions (a missing change is never "the biggest" or "the smallest").
-pub fn compare_nulls_last(a: Option<f64>, b: Option<f64>, direction: SortDirection) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => {
-            let ascending = x.total_cmp(&y);
-            match direction {
-                SortDirection::Asc => ascending,
-                SortDirection::Desc => ascending.reverse(),
-            }
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
-fn compare_text(a: &str, b: &str) -> Ordering {
-    a.to_lowercase().cmp(&b.to_lowercase())
 }
 
 /// Sorts rows by `order_by` in `direction`; nulls last in both directions, ties by name
 /// (case-insensitive, ascending) so the order is stable across requests.
 pub fn sort_rows(rows: &mut [DashboardRow], order_by: OrderBy, direction: SortDirection) {
-    let directed = |ordering: Ordering| match direction {
-        SortDirection::Asc => ordering,
-        SortDirection::Desc => ordering.reverse(),
-    };
+    let directed = |ordering: Ordering| direction.apply(ordering);
     rows.sort_by(|a, b| {
         let primary = match order_by {
             OrderBy::Crypto => directed(compare_text(&a.crypto, &b.crypto)),

@@ -3,6 +3,9 @@
 
 use std::cmp::Ordering;
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::domain::Currency;
 
 /// The largest edit distance a typo-tolerant match may have.
@@ -11,8 +14,10 @@ pub const MAX_EDIT_DISTANCE: usize = 2;
 /// almost anything.
 pub const FUZZY_MIN_QUERY_CHARS: usize = 4;
 
-/// How a coin matched, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How the query matched, best first: exact symbol or name, prefix, substring, or within 2
+/// typos. (Serialized as the lower-case name, `exact` ... `fuzzy`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     /// The symbol or the name equals the query (the name also ignoring spaces and
     /// punctuation, so `binancecoin` finds `Binance Coin`).
@@ -23,17 +28,6 @@ pub enum MatchKind {
     Substring,
     /// The symbol or the name is within [`MAX_EDIT_DISTANCE`] edits of the query.
     Fuzzy,
-}
-
-impl MatchKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchKind::Exact => "exact",
-            MatchKind::Prefix => "prefix",
-            MatchKind::Substring => "substring",
-            MatchKind::Fuzzy => "fuzzy",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,6 +8,7 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod params;
 mod search;
 pub mod v1;
 mod web;
