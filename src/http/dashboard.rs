@@ -7,20 +7,65 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use utoipa::IntoParams;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::params::CoinSelection;
 use super::Answer;
 use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
-    dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, LOOKBACK_DAYS,
+    dashboard_rows, sort_rows, CoinHistory, DashboardLine, OrderBy, LOOKBACK_DAYS,
 };
 use crate::analytics::percent::reference_window;
 use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord, RecordDate};
 use crate::store::Store;
+
+/// One line of the dashboard, with the field names the original frontend reads.
+/// (`ToSchema` documents it in /openapi.json exactly as serde writes it.)
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"crypto": "Bitcoin", "symbol": "BTC", "price": 34235.19, "24h": 1.52,
+    "7d": -2.1, "1m": null, "24h-volume": 26501259869.76, "market-cap": 641899161593.76}))]
+pub struct DashboardRow {
+    /// The coin's name.
+    pub crypto: String,
+    /// The coin's symbol, upper-case.
+    pub symbol: String,
+    /// That day's close.
+    pub price: f64,
+    /// Percent change of the close against the day before (see the route's null rule).
+    #[serde(rename = "24h")]
+    pub change_24h: Option<f64>,
+    /// Percent change of the close against 7 days before.
+    #[serde(rename = "7d")]
+    pub change_7d: Option<f64>,
+    /// Percent change of the close against 30 days before.
+    #[serde(rename = "1m")]
+    pub change_1m: Option<f64>,
+    /// That day's volume.
+    #[serde(rename = "24h-volume")]
+    pub volume_24h: f64,
+    /// That day's market cap (0 where the source has none).
+    #[serde(rename = "market-cap")]
+    pub market_cap: f64,
+}
+
+impl From<DashboardLine> for DashboardRow {
+    fn from(line: DashboardLine) -> DashboardRow {
+        DashboardRow {
+            crypto: line.crypto,
+            symbol: line.symbol,
+            price: line.price,
+            change_24h: line.change_24h,
+            change_7d: line.change_7d,
+            change_1m: line.change_1m,
+            volume_24h: line.volume_24h,
+            market_cap: line.market_cap,
+        }
+    }
+}
 
 /// A `/dashboard` request, parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +244,7 @@ async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answe
         )));
     }
     sort_rows(&mut rows, query.order_by, query.direction);
+    let rows: Vec<DashboardRow> = rows.into_iter().map(DashboardRow::from).collect();
     Ok(Answer::json(&rows))
 }
 

@@ -32,6 +32,7 @@ use utoipa_axum::routes;
 use crate::store::Store;
 pub use auth::ApiKeys;
 pub use conditional::{Answer, ResponseCache};
+pub use dashboard::DashboardRow;
 pub use error::ApiError;
 
 /// What every handler can reach.
