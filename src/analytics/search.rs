@@ -96,6 +96,26 @@ fn compare_names(a: &Currency, b: &Currency) -> Ordering {
         .then_with(|| a.symbol.cmp(&b.symbol))
 }
 
+/// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces
+/// and punctuation (`binancecoin` finds `Binance Coin`).
+pub fn find_currency<'a>(currencies: &'a [Currency], wanted: &str) -> Option<&'a Currency> {
+    let lower = wanted.to_lowercase();
+    let squashed = squash(wanted);
+    currencies
+        .iter()
+        .find(|c| c.name.to_lowercase() == lower)
+        .or_else(|| {
+            currencies
+                .iter()
+                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(wanted))
+        })
+        .or_else(|| {
+            (!squashed.is_empty())
+                .then(|| currencies.iter().find(|c| squash(&c.name) == squashed))
+                .flatten()
+        })
+}
+
 /// Lower-case letters and digits only.
 fn squash(text: &str) -> String {
     text.chars()
@@ -105,20 +125,9 @@ fn squash(text: &str) -> String {
 }
 
 /// The Levenshtein distance (insertions, deletions, substitutions) between two strings, by
-/// characters.
+/// characters (`strsim` counts chars, not bytes).
 pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
+use crate::analytics::search::find_currency;
 use crate::cache::CacheKey;
-use crate::domain::Currency;
 
 /// The coin found.
 #[derive(Debug, Serialize, PartialEq, ToSchema)]
@@ -86,34 +86,6 @@ pub async fn search(
             })
         })
         .await)
-}
-
-/// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces
-/// and punctuation (`binancecoin` finds `Binance Coin`).
-pub fn find_currency<'a>(currencies: &'a [Currency], wanted: &str) -> Option<&'a Currency> {
-    let lower = wanted.to_lowercase();
-    let squashed = squash(wanted);
-    currencies
-        .iter()
-        .find(|c| c.name.to_lowercase() == lower)
-        .or_else(|| {
-            currencies
-                .iter()
-                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(wanted))
-        })
-        .or_else(|| {
-            (!squashed.is_empty())
-                .then(|| currencies.iter().find(|c| squash(&c.name) == squashed))
-                .flatten()
-        })
-}
-
-/// Lower-case letters and digits only.
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]

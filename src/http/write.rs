@@ -191,8 +191,7 @@ pub async fn post_records(
             ))
         }
     };
-    let currencies = state.store.currencies().await?;
-    if !currencies.iter().any(|c| c.symbol == symbol) {
+    if state.store.currency_by_symbol(&symbol).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "There is no coin with symbol {symbol}. Create it first with \
              PUT /api/v1/coins/{symbol} and a body {{\"name\": \"...\"}}."

@@ -259,10 +259,9 @@ pub async fn get_coin(
         .await)
 }
 
-/// Two queries: the coins, then this coin's records.
+/// Two queries: the coin (by symbol), then its records.
 async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiError> {
-    let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, symbol)?;
+    let coin = coin_by_symbol(&state.store, symbol).await?;
     let records: Vec<DailyRecord> = state
         .store
         .records_between(&[coin.id], None, None)
@@ -337,8 +336,7 @@ async fn history(
     symbol: &str,
     query: HistoryQuery,
 ) -> Result<CoinHistory, ApiError> {
-    let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, symbol)?;
+    let coin = coin_by_symbol(&state.store, symbol).await?;
 
     // The range a client asked for, open bounds closed by the coin's own first/last day.
     let range = match (query.from, query.to) {

@@ -13,7 +13,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiError, AppState};
-use crate::domain::Currency;
+use crate::domain::{Currency, Symbol};
+use crate::store::Store;
 
 /// Every `/api/v1` route, each with its OpenAPI operation (path and method come from the
 /// handler's `#[utoipa::path]`).
@@ -27,16 +28,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::stats))
 }
 
-/// The coin with `symbol` (any case), or a 404 saying where to find one.
-fn coin_by_symbol<'a>(currencies: &'a [Currency], symbol: &str) -> Result<&'a Currency, ApiError> {
+/// The coin with `symbol` (any case), or a 404 saying where to find one. One indexed lookup.
+async fn coin_by_symbol(store: &Store, symbol: &str) -> Result<Currency, ApiError> {
     let symbol = symbol.trim();
-    currencies
-        .iter()
-        .find(|c| c.symbol.as_str().eq_ignore_ascii_case(symbol))
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "No coin has the symbol '{symbol}'. GET /api/v1/coins lists every coin; \
-                 /api/v1/search?q=... finds one by name."
-            ))
-        })
+    let found = match Symbol::parse(symbol) {
+        Ok(parsed) => store.currency_by_symbol(&parsed).await?,
+        // Not a well-formed symbol: no coin can have it.
+        Err(_) => None,
+    };
+    found.ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "No coin has the symbol '{symbol}'. GET /api/v1/coins lists every coin; \
+             /api/v1/search?q=... finds one by name."
+        ))
+    })
 }
