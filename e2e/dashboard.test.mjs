@@ -472,7 +472,7 @@ describe('coin page', () => {
     await page.goto(`${BASE}/coins/BTC`);
     let chart = await chartSettled(page);
     assert.equal(chart.points, 365);
-    await page.waitForFunction(() => /rank 1 by market cap/.test(document.querySelector('#coin-figures').textContent));
+    await page.waitForFunction(() => /Rank 1 by market cap on 6 Jul 2021\.$/.test(document.querySelector('#coin-subtitle').textContent));
 
     // Tab reaches the chart: the crosshair is on the last day, and its figures are announced.
     await page.focus('#log-scale');

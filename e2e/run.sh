@@ -3,7 +3,6 @@
 # playwright-core), against a krispyto server on a fresh SQLite database that imports the
 # real data, a second one on an empty database and a third on generated data with thousands of
 # coins (for the first-render timing it prints). Screenshots land in target/e2e-screenshots/.
-# Before the browser, the client's unit tests (web/test, `node --test`).
 #
 #   e2e/run.sh                       # from anywhere
 #   KRISPYTO_E2E_DATA=/path/to/kaggle-crypto e2e/run.sh
@@ -36,9 +35,6 @@ if [ ! -x "$CHROMIUM" ]; then
   $sudo_if_needed apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo_if_needed apt-get install -y chromium
 fi
-
-echo "e2e: the web client's unit tests (node --test web/test)"
-(cd "$root/web" && node --test test/)
 
 echo "e2e: npm ci"
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)

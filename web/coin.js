@@ -94,7 +94,8 @@ export async function showCoin(symbol, params) {
   const info = coin.info;
   document.title = `${info.name} (${info.symbol}) · krispyto`;
   $('#coin-title').replaceChildren(info.name, ' ', el('span', { className: 'muted', text: info.symbol }));
-  $('#coin-subtitle').textContent = `Daily prices from ${formatDay(info.first_date)} to ${formatDay(info.last_date)} (${formatInteger(info.days)} days).`;
+  const span = `Daily prices from ${formatDay(info.first_date)} to ${formatDay(info.last_date)} (${formatInteger(info.days)} days).`;
+  $('#coin-subtitle').textContent = span;
   coin.latestPending = true;
   renderFigures();
   applyRange();
@@ -109,6 +110,8 @@ export async function showCoin(symbol, params) {
   }
   coin.latestPending = false;
   renderFigures();
+  const rank = coin.latest && coin.latest.rank;
+  if (isNumber(rank)) $('#coin-subtitle').textContent = `${span} Rank ${rank} by market cap on ${formatDay(info.last_date)}.`;
 }
 
 function figure(label, value, note, className) {
@@ -127,8 +130,7 @@ function renderFigures() {
   const latest = info.latest;
   const price = latest ? latest.close : null;
   if (isNumber(price)) {
-    const rank = row && isNumber(row.rank) ? `, rank ${row.rank} by market cap` : '';
-    figures.push(figure('Price', formatPrice(price), `close on ${formatDay(latest.date)}${rank}`));
+    figures.push(figure('Price', formatPrice(price), `close on ${formatDay(latest.date)}`));
   }
   // Until the day's changes arrive, placeholders keep the layout from jumping.
   if (row || coin.latestPending) {
