@@ -126,7 +126,9 @@ fn render_page(template: &str, assets: &BTreeMap<String, Asset>) -> String {
         let name = before
             .rfind("/assets/")
             .and_then(|start| before[start + "/assets/".len()..].strip_suffix("?v="))
-            .unwrap_or_else(|| panic!("index.html: {VERSION_PLACEHOLDER} not after /assets/NAME?v="));
+            .unwrap_or_else(|| {
+                panic!("index.html: {VERSION_PLACEHOLDER} not after /assets/NAME?v=")
+            });
         let asset = assets
             .get(name)
             .unwrap_or_else(|| panic!("index.html links /assets/{name}, which web/ does not hold"));
@@ -257,12 +259,18 @@ mod tests {
 
     #[test]
     fn the_import_map_versions_every_module_and_nothing_else() {
-        let start = PAGE.find(r#"<script type="importmap">"#).expect("an import map") + 25;
+        let start = PAGE
+            .find(r#"<script type="importmap">"#)
+            .expect("an import map")
+            + 25;
         let end = PAGE[start..].find("</script>").unwrap() + start;
         let map: serde_json::Value = serde_json::from_str(&PAGE[start..end]).unwrap();
         let imports = map["imports"].as_object().unwrap();
         let modules: Vec<&String> = ASSETS.keys().filter(|n| n.ends_with(".js")).collect();
-        assert!(modules.len() > 5, "the client is split into modules: {modules:?}");
+        assert!(
+            modules.len() > 5,
+            "the client is split into modules: {modules:?}"
+        );
         assert_eq!(imports.len(), modules.len());
         for name in modules {
             assert_eq!(
@@ -277,7 +285,11 @@ mod tests {
         assert!(ASSETS.contains_key("app.js"));
         assert!(!ASSETS.contains_key("index.html"));
         assert!(!ASSETS.contains_key("package.json"));
-        assert!(ASSETS.keys().all(|name| !name.contains('/')), "{:?}", ASSETS.keys());
+        assert!(
+            ASSETS.keys().all(|name| !name.contains('/')),
+            "{:?}",
+            ASSETS.keys()
+        );
     }
 
     #[test]
@@ -289,7 +301,11 @@ mod tests {
         }
         let versions: std::collections::BTreeSet<&str> =
             ASSETS.values().map(|a| a.version.as_str()).collect();
-        assert_eq!(versions.len(), ASSETS.len(), "different files, different versions");
+        assert_eq!(
+            versions.len(),
+            ASSETS.len(),
+            "different files, different versions"
+        );
     }
 
     #[test]
@@ -311,7 +327,10 @@ mod tests {
     #[test]
     #[should_panic(expected = "/assets/missing.js")]
     fn a_link_to_a_missing_file_is_caught_by_the_tests() {
-        render_page(r#"<script src="/assets/missing.js?v=__VERSION__">"#, &BTreeMap::new());
+        render_page(
+            r#"<script src="/assets/missing.js?v=__VERSION__">"#,
+            &BTreeMap::new(),
+        );
     }
 
     #[test]

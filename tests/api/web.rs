@@ -78,7 +78,11 @@ async fn assets_have_their_content_types_and_are_cached_only_when_versioned() {
 
     for (asset, content_type, marker) in [
         ("app.js", "text/javascript; charset=utf-8", "startRouter("),
-        ("dashboard.js", "text/javascript; charset=utf-8", "/api/v1/markets"),
+        (
+            "dashboard.js",
+            "text/javascript; charset=utf-8",
+            "/api/v1/markets",
+        ),
         ("app.css", "text/css; charset=utf-8", ".coins"),
         ("favicon.svg", "image/svg+xml", "<svg"),
     ] {
@@ -106,9 +110,18 @@ async fn assets_have_their_content_types_and_are_cached_only_when_versioned() {
         "/assets/..%2FCargo.toml",
     ] {
         let error = app.get_error(path, 404).await;
-        assert!(error.contains("There is no file /assets/"), "{path}: {error}");
+        assert!(
+            error.contains("There is no file /assets/"),
+            "{path}: {error}"
+        );
     }
-    assert_eq!(app.get("/assets/test/format.test.js").await.status().as_u16(), 404);
+    assert_eq!(
+        app.get("/assets/test/format.test.js")
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 }
 
 /// The modules import one another by plain relative paths: the page's import map sends each
