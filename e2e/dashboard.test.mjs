@@ -298,14 +298,17 @@ describe('dashboard', () => {
     await page.context().close();
   });
 
-  test('shows the API error message, not a blank page', async () => {
+  test('a day without prices says which days have them', async () => {
     const page = await openPage(DESKTOP);
     await page.goto(`${BASE}/?date=2030-01-01`);
     await tableSettled(page);
     const message = await page.textContent('#dashboard-message');
     const apiError = (await (await fetch(`${BASE}/api/v1/markets?date=2030-01-01`)).json()).error;
-    assert.equal(message, apiError);
-    assert.match(message, /The data covers \d{4}-\d{2}-\d{2} to 2021-07-06/);
+    const [, first] = /covers (\S+) to 2021-07-06/.exec(apiError);
+    assert.equal(first, '2013-04-29', 'the earliest day of the data');
+    assert.equal(message, 'There are no prices for 1 Jan 2030: the data covers 29 Apr 2013 to 6 Jul 2021.');
+    assert.equal(await page.getAttribute('#date-input', 'min'), first);
+    assert.equal(await page.getAttribute('#date-input', 'max'), '2021-07-06');
     assert.ok(await page.isVisible('#dashboard-message'));
     assert.ok(await page.isVisible('#coins-table thead'));
     page.assertNoConsoleErrors(/\/api\/v1\/markets\?/);
@@ -388,7 +391,7 @@ describe('search', () => {
     await page.fill('#search-input', 'nosuchcoin');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#search-message:not([hidden])');
-    assert.equal(await page.textContent('#search-message'), "No currency found with name or symbol 'nosuchcoin'.");
+    assert.equal(await page.textContent('#search-message'), 'No coin is called “nosuchcoin”. Type part of its name or symbol and pick a suggestion.');
     page.assertNoConsoleErrors(/\/search\?name=nosuchcoin/);
     await page.context().close();
   });
@@ -512,6 +515,8 @@ describe('coin page', () => {
 
     // The same figures as a table, newest first.
     await page.click('#chart-data summary');
+    // The table is built when the box opens (the toggle event comes a moment after the click).
+    await page.waitForSelector('#chart-table tbody tr');
     const rows = await page.$$eval('#chart-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (cell) => cell.textContent)));
     assert.equal(rows.length, chart.points);
     assert.deepEqual(rows[0].slice(0, 1).concat(rows[0].slice(4)), ['6 Jul 2021', '$34,235.19', '26.5 B']);

@@ -31,6 +31,7 @@ const state = {
   total: 0,
   shownDate: null, // the day the rows are for
   latest: null, // the latest day of the data, once an answer told it
+  first: null, // the first day of the data, when an answer told it
   capped: false, // the filter matched more coins than the search answers
   signal: latestOnly(),
 };
@@ -129,12 +130,25 @@ async function load() {
       showMessage(message, 'No data yet: run `krispyto import <the Kaggle CSV files>` (or start the server with --data), then reload this page.', 'info');
     } else if (error.status === 404 && state.filter.trim()) {
       showMessage(message, `No coin matching “${state.filter.trim()}” has prices on ${state.date ? formatDay(state.date) : 'the latest day'}.`, 'info');
+    } else if (error.status === 404 && state.date) {
+      showMessage(message, noPricesOn(state.date, error.message));
     } else {
       showMessage(message, error.message);
     }
   }
   finish();
   if (!state.latest && !state.badDate) learnLatestDay();
+}
+
+/**
+ * "No prices on that day", with the days that have some when the server's message names
+ * them ("... The data covers 2013-04-28 to 2021-07-06.").
+ */
+function noPricesOn(date, serverMessage) {
+  const covers = /covers (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})/.exec(serverMessage);
+  if (!covers) return `There are no prices for ${formatDay(date)}: pick another day, or see the latest day.`;
+  [, state.first, state.latest] = covers;
+  return `There are no prices for ${formatDay(date)}: the data covers ${formatDay(state.first)} to ${formatDay(state.latest)}.`;
 }
 
 function finish() {
@@ -220,7 +234,8 @@ function updateDateControls() {
   const shown = state.badDate ? '' : state.shownDate || state.date || state.latest || '';
   if (document.activeElement !== input) input.value = shown;
   if (state.latest) input.max = state.latest;
-  $('#prev-day').disabled = !shown;
+  if (state.first) input.min = state.first;
+  $('#prev-day').disabled = !shown || Boolean(state.first && shown <= state.first);
   $('#next-day').disabled = !shown || Boolean(state.latest && shown >= state.latest);
   $('#latest-day').disabled = !state.date && !state.badDate;
   $('#dashboard-date-label').textContent = shown ? `on ${formatDay(shown)}` : '';

@@ -76,7 +76,10 @@ async function searchExact(text) {
     const { body } = await getJson(`/search?${query({ name: text })}`);
     openCoin(body.symbol);
   } catch (error) {
-    if (!isAbort(error)) showMessage($('#search-message'), error.message);
+    if (isAbort(error)) return;
+    showMessage($('#search-message'), error.status === 404
+      ? `No coin is called “${text}”. Type part of its name or symbol and pick a suggestion.`
+      : error.message);
   }
 }
 
