@@ -119,8 +119,10 @@ status=0
   KRISPYTO_E2E_SCREENSHOTS="$screenshots" \
   node --test --test-concurrency=1 --test-reporter=spec dashboard.test.mjs) || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "e2e: FAILED; the server's log:" >&2
-  tail -n 50 "$workdir/real.log" >&2
+  for log in "$workdir"/*.log; do
+    echo "e2e: FAILED; the last lines of $(basename "$log" .log) server's log:" >&2
+    tail -n 30 "$log" >&2
+  done
 fi
 echo "e2e: screenshots in $screenshots"
 exit "$status"
