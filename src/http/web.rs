@@ -33,7 +33,8 @@ use super::error::ErrorBody;
 use super::ApiError;
 
 /// The files under `/assets/`. `debug-embed` (Cargo.toml): debug builds embed them too, so
-/// the tests serve exactly what a release binary does.
+/// the tests serve exactly what a release binary does. Cargo rebuilds when an embedded file
+/// changes, but not when one is added to `web/`: touch this file then.
 #[derive(Embed)]
 #[folder = "web/"]
 #[exclude = "index.html"]
