@@ -120,6 +120,7 @@ async function load() {
       return;
     }
     hideMessage(message);
+    if (!state.latest) learnLatestDay();
   } catch (error) {
     if (isAbort(error)) return;
     state.rows = [];
@@ -137,7 +138,6 @@ async function load() {
     }
   }
   finish();
-  if (!state.latest && !state.badDate) learnLatestDay();
 }
 
 /**
