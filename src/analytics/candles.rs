@@ -162,32 +162,23 @@ mod tests {
 
     #[test]
     fn period_starts_are_the_day_the_iso_monday_and_the_first() {
-        // 2021-06-28 is a Monday; 2021-07-04 the Sunday of the same ISO week.
-        assert_eq!(
-            Interval::Week.period_start(day("2021-06-28")),
-            day("2021-06-28")
-        );
-        assert_eq!(
-            Interval::Week.period_start(day("2021-07-04")),
-            day("2021-06-28")
-        );
-        assert_eq!(
-            Interval::Week.period_start(day("2021-07-05")),
-            day("2021-07-05")
-        );
-        // An ISO week across a year end: 2021-01-01 (Friday) belongs to the week of 2020-12-28.
-        assert_eq!(
-            Interval::Week.period_start(day("2021-01-01")),
-            day("2020-12-28")
-        );
-        assert_eq!(
-            Interval::Month.period_start(day("2020-02-29")),
-            day("2020-02-01")
-        );
-        assert_eq!(
-            Interval::Day.period_start(day("2020-02-29")),
-            day("2020-02-29")
-        );
+        // 2021-06-28 is a Monday; 2021-07-04 the Sunday of the same ISO week. An ISO week
+        // across a year end: 2021-01-01 (Friday) belongs to the week of 2020-12-28.
+        let cases = [
+            (Interval::Week, "2021-06-28", "2021-06-28"),
+            (Interval::Week, "2021-07-04", "2021-06-28"),
+            (Interval::Week, "2021-07-05", "2021-07-05"),
+            (Interval::Week, "2021-01-01", "2020-12-28"),
+            (Interval::Month, "2020-02-29", "2020-02-01"),
+            (Interval::Day, "2020-02-29", "2020-02-29"),
+        ];
+        for (interval, date, start) in cases {
+            assert_eq!(
+                interval.period_start(day(date)),
+                day(start),
+                "{interval:?} {date}"
+            );
+        }
     }
 
     #[test]

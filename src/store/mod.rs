@@ -352,6 +352,18 @@ struct RecordRow {
 }
 
 impl RecordRow {
+    /// Rows as `(currency id, record)` pairs, each checked by `into_pair`.
+    fn into_pairs(rows: Vec<RecordRow>) -> StoreResult<Vec<(i64, DailyRecord)>> {
+        rows.into_iter().map(RecordRow::into_pair).collect()
+    }
+
+    /// One coin's rows as records.
+    fn into_records(rows: Vec<RecordRow>) -> StoreResult<Vec<DailyRecord>> {
+        rows.into_iter()
+            .map(|row| row.into_pair().map(|(_, record)| record))
+            .collect()
+    }
+
     /// The stored row as a record, checked like any other: only checked records are ever
     /// written, so a refusal here means the database was changed behind krispyto's back.
     fn into_pair(self) -> StoreResult<(i64, DailyRecord)> {

@@ -81,10 +81,9 @@ pub(super) async fn records_on_days(
     .bind(days)
     .bind(currency_ids)
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(RecordRow::into_pair)
-    .collect::<StoreResult<_>>()
+    .await
+    .map_err(StoreError::from)
+    .and_then(RecordRow::into_pairs)
 }
 
 pub(super) async fn coin_spans(
@@ -127,10 +126,9 @@ pub(super) async fn records_between(
     .bind(from)
     .bind(to)
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(RecordRow::into_pair)
-    .collect::<StoreResult<_>>()
+    .await
+    .map_err(StoreError::from)
+    .and_then(RecordRow::into_pairs)
 }
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
@@ -323,10 +321,9 @@ impl WriteTransaction for Writer {
         .bind(from)
         .bind(to)
         .fetch_all(&mut *self.tx)
-        .await?
-        .into_iter()
-        .map(|row| row.into_pair().map(|(_, record)| record))
-        .collect::<StoreResult<_>>()
+        .await
+        .map_err(StoreError::from)
+        .and_then(RecordRow::into_records)
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {

@@ -90,21 +90,12 @@ pub(super) async fn records_on_days(
     }
     query.push(")");
     if let Some(ids) = currency_ids {
-        query.push(" AND currency_id IN (");
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
     }
     query.push(" ORDER BY currency_id, date");
-    query
-        .build_query_as::<RecordRow>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(RecordRow::into_pair)
-        .collect::<StoreResult<_>>()
+    let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
+    RecordRow::into_pairs(rows)
 }
 
 /// Appends `(id, id, ...)` as bound values.
@@ -169,13 +160,8 @@ pub(super) async fn records_between(
         query.push(" AND date <= ").push_bind(to);
     }
     query.push(" ORDER BY currency_id, date");
-    query
-        .build_query_as::<RecordRow>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(RecordRow::into_pair)
-        .collect::<StoreResult<_>>()
+    let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
+    RecordRow::into_pairs(rows)
 }
 
 pub(super) async fn market_caps_on(
@@ -290,10 +276,9 @@ impl WriteTransaction for Writer {
         .bind(from)
         .bind(to)
         .fetch_all(&mut *self.tx)
-        .await?
-        .into_iter()
-        .map(|row| row.into_pair().map(|(_, record)| record))
-        .collect::<StoreResult<_>>()
+        .await
+        .map_err(StoreError::from)
+        .and_then(RecordRow::into_records)
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
