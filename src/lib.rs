@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cli;
 pub mod domain;
 pub mod gen;
+pub mod healthcheck;
 pub mod http;
 pub mod import;
 pub mod startup;
