@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::cache::{CacheSettings, ResponseCache};
 use crate::http::{router, ApiKeys, AppState};
-use crate::import::{self, source::Source, Progress};
+use crate::import::{self, source::Source, ImportReport, Progress};
 use crate::store::{Store, StoreOptions};
 
 /// What the server needs to start.
@@ -156,17 +156,27 @@ impl Application {
     }
 }
 
-async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<()> {
+/// Imports `data` when the database holds no records yet, and says whether it did. Servers
+/// starting together on one database take turns (`Store::lock_seed`), so the data is loaded
+/// once: the first imports, the others find its records.
+pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<ImportReport>> {
+    let lock = store
+        .lock_seed()
+        .await
+        .context("cannot take the startup import lock")?;
     if store.record_count().await? > 0 {
         tracing::info!("the database already holds records; not importing {data}");
-        return Ok(());
+        lock.release().await?;
+        return Ok(None);
     }
     tracing::info!("the database is empty; importing {data}");
+    // On an error the lock is dropped, which releases it: the next server tries in turn.
     let report = import::import(store, &[Source::parse(data)], Progress::Hidden)
         .await
         .with_context(|| format!("cannot import {data}; nothing was written"))?;
     tracing::info!("{report}");
-    Ok(())
+    lock.release().await?;
+    Ok(Some(report))
 }
 
 async fn shutdown_signal() {
