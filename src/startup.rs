@@ -166,7 +166,7 @@ pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<I
         .context("cannot take the startup import lock")?;
     if store.record_count().await? > 0 {
         tracing::info!("the database already holds records; not importing {data}");
-        lock.release().await?;
+        release(lock).await;
         return Ok(None);
     }
     tracing::info!("the database is empty; importing {data}");
@@ -175,8 +175,16 @@ pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<I
         .await
         .with_context(|| format!("cannot import {data}; nothing was written"))?;
     tracing::info!("{report}");
-    lock.release().await?;
+    release(lock).await;
     Ok(Some(report))
+}
+
+/// A lock that cannot be released cleanly is freed anyway when its connection closes (it is
+/// dropped here): worth a warning, not a failed start.
+async fn release(lock: crate::store::SeedLock) {
+    if let Err(error) = lock.release().await {
+        tracing::warn!(%error, "the startup import lock was not released cleanly; closing its connection frees it");
+    }
 }
 
 async fn shutdown_signal() {

@@ -246,7 +246,6 @@ impl Store {
         }
     }
 
-    /// The number of record rows, all coins together.
     /// Makes "is the database empty? then import" one step among servers starting together
     /// on one database (compose's replicas, all with `--data`): the first to take the lock
     /// imports, the others wait for it and then find the records. PostgreSQL: an advisory
@@ -259,6 +258,7 @@ impl Store {
         }
     }
 
+    /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
             Store::Sqlite(pool) => sqlite::record_count(pool).await,
