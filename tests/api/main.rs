@@ -10,7 +10,7 @@ mod cache_redis_outage;
 mod cache_v1;
 mod dashboard;
 mod generated_data;
-mod health_command;
+mod health_check;
 mod import_sources;
 mod metrics;
 mod openapi;
