@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
 use crate::store::StoreOptions;
+pub use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,12 +25,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -213,6 +208,6 @@ impl HealthArgs {
     pub fn url(&self) -> String {
         self.url
             .clone()
-            .unwrap_or_else(|| crate::healthcheck::readyz_url(&self.addr))
+            .unwrap_or_else(|| crate::tools::healthcheck::readyz_url(&self.addr))
     }
 }

@@ -9,7 +9,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::write::WriteTransaction;
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
+    StoreResult, SELECT_CURRENCY,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -54,12 +57,31 @@ pub(super) async fn unlock_seed(mut connection: PgConnection) -> StoreResult<()>
 }
 
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(CurrencyRow::into_currency)
         .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("$1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
 }
 
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
@@ -216,16 +238,6 @@ pub(super) struct Writer {
     deferred: Vec<String>,
 }
 
-/// A write of at least this many rows, and at least as many as the table holds, drops the
-/// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
-/// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
-/// (each row lands at a random place) took half the time and the per-row foreign-key
-/// trigger most of the rest; an index build is one sort, and re-adding the foreign key
-/// checks every row in one join. The price: the dropped index holds an exclusive lock on
-/// `record` until commit, so readers wait for a bulk load instead of reading the old data
-/// meanwhile; a load that large is a first import.
-const BULK_LOAD_ROWS: usize = 200_000;
-
 impl Writer {
     pub(super) async fn begin(pool: &PgPool) -> StoreResult<Writer> {
         let mut tx = pool.begin().await?;
@@ -300,13 +312,8 @@ impl Columns {
 }
 
 impl WriteTransaction for Writer {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
-        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(CurrencyRow::into_currency)
-            .collect()
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        currency(&mut *self.tx, key).await
     }
 
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
@@ -328,12 +335,19 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>> {
         sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-             FROM record WHERE currency_id = $1 ORDER BY date",
+             FROM record WHERE currency_id = $1 AND date BETWEEN $2 AND $3 ORDER BY date",
         )
         .bind(currency_id)
+        .bind(from)
+        .bind(to)
         .fetch_all(&mut *self.tx)
         .await?
         .into_iter()
@@ -399,20 +413,25 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         BATCH_ROWS
     }
 
-    async fn begin_bulk(&mut self, rows: usize) -> StoreResult<()> {
-        if rows < BULK_LOAD_ROWS {
-            return Ok(());
-        }
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if usize::try_from(stored).unwrap_or(usize::MAX) > rows {
-            return Ok(());
-        }
+    /// A bulk load (see `write::apply`) drops the
+    /// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
+    /// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
+    /// (each row lands at a random place) took half the time and the per-row foreign-key
+    /// trigger most of the rest; an index build is one sort, and re-adding the foreign key
+    /// checks every row in one join. The price: the dropped index holds an exclusive lock on
+    /// `record` until commit, so readers wait for a bulk load instead of reading the old data
+    /// meanwhile; a load that large is a first import.
+    async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the catalog, so whatever the migrations made is
         // what gets restored; a rollback restores them too.
         let indexes: Vec<(String, String)> = sqlx::query_as(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use krispyto::healthcheck::{check, readyz_url};
+use krispyto::tools::healthcheck::{check, readyz_url};
 
 use crate::helpers::{spawn_app, Backend};
 use crate::on_both_stores;
