@@ -3,7 +3,7 @@
 //! Read top-down: `cli` (commands and settings) → `startup` (build and run the server) →
 //! `http` (routes, one module per resource) → `analytics` (pure computations) → `store`
 //! (every SQL statement) ← `import` (CSV files in). `domain` holds the types they share;
-//! `cache` (generic, no HTTP) sits beside `store`. `tools` (`krispyto gen`) is outside the core.
+//! `cache` (generic, no HTTP) sits beside `store`. `tools` (`krispyto gen`, `krispyto health`) is outside the core.
 
 pub mod analytics;
 pub mod cache;

@@ -93,5 +93,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Health(args) => {
+            let timeout = std::time::Duration::from_secs(args.timeout_secs.max(1));
+            let body = krispyto::tools::healthcheck::check(&args.url(), timeout).await?;
+            println!("{}", body.trim());
+            Ok(())
+        }
     }
 }

@@ -290,6 +290,18 @@ impl Store {
         }
     }
 
+    /// Makes "is the database empty? then import" one step among servers starting together
+    /// on one database (compose's replicas, all with `--data`): the first to take the lock
+    /// imports, the others wait for it and then find the records. PostgreSQL: an advisory
+    /// lock, held until `SeedLock::release` or until the lock is dropped (its connection
+    /// closes). SQLite: nothing to take, a SQLite file is served by one process.
+    pub async fn lock_seed(&self) -> StoreResult<SeedLock> {
+        match self {
+            Store::Sqlite(_) => Ok(SeedLock(None)),
+            Store::Postgres(pool) => Ok(SeedLock(Some(postgres::lock_seed(pool).await?))),
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -316,6 +328,20 @@ impl Store {
                 postgres::after_write(pool, summary.inserted).await;
                 Ok(summary)
             }
+        }
+    }
+}
+
+/// The startup import's lock (see `Store::lock_seed`).
+#[must_use = "the lock is released when dropped"]
+pub struct SeedLock(Option<sqlx::PgConnection>);
+
+impl SeedLock {
+    /// Releases the lock for the next server.
+    pub async fn release(self) -> StoreResult<()> {
+        match self.0 {
+            Some(connection) => postgres::unlock_seed(connection).await,
+            None => Ok(()),
         }
     }
 }

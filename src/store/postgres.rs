@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::write::WriteTransaction;
 use super::{
@@ -28,6 +28,32 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Pg
         .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
         .await?)
+}
+
+/// The advisory lock key of the startup import: any constant no other user of the database
+/// takes; these are the bytes of "krispyto".
+const SEED_LOCK_KEY: i64 = 0x6b72_6973_7079_746f;
+
+/// Takes the startup import's advisory lock on a connection of its own, outside the pool:
+/// the import under it needs every pooled connection it can get (even with a pool of one).
+/// Waits while another server holds it. Session-scoped: released by `unlock_seed`, or by
+/// PostgreSQL when the connection closes (a server that dies mid-import frees it too).
+pub(super) async fn lock_seed(pool: &PgPool) -> StoreResult<PgConnection> {
+    let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(SEED_LOCK_KEY)
+        .execute(&mut connection)
+        .await?;
+    Ok(connection)
+}
+
+pub(super) async fn unlock_seed(mut connection: PgConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SEED_LOCK_KEY)
+        .execute(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(())
 }
 
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
