@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cache::CacheSettings;
+use crate::server::ServerSettings;
 use crate::store::StoreOptions;
 
 #[derive(Debug, Parser)]
@@ -140,9 +141,43 @@ pub struct ServeArgs {
     /// The largest request body (bytes) the write routes accept.
     #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds a client may take to send a request's headers; also how long a keep-alive
+    /// connection may wait for its next request.
+    #[arg(long, env = "KRISPYTO_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds without a byte moving either way after which a connection is closed.
+    #[arg(long, env = "KRISPYTO_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "KRISPYTO_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// The most client connections open at once (further clients wait in the kernel's
+    /// backlog). Default: the open-file limit (raised to the hard limit at start) minus 256,
+    /// at most 16384.
+    #[arg(long, env = "KRISPYTO_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT; then every connection
+    /// is closed and the process exits, whatever clients do.
+    #[arg(long, env = "KRISPYTO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
 }
 
 impl ServeArgs {
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            max_connections: self.max_connections.map(|n| n.max(1)),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
+
     pub fn cache_settings(&self) -> CacheSettings {
         CacheSettings {
             max_bytes: self.cache_max_bytes,

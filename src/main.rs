@@ -33,6 +33,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let app = Application::build(AppConfig {
                 cache: args.cache_settings(),
+                server: args.server_settings(),
                 writes: WriteSettings {
                     api_keys: args.api_keys,
                     max_body_bytes: args.max_body_bytes,

@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod real_data;
 mod search_and_service;
+mod slow_clients;
 mod v1_coins;
 mod v1_markets;
 mod v1_real_data;
