@@ -36,11 +36,13 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    // Hidden in --help: the URL may carry a password.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://krispyto.db",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -53,14 +55,15 @@ pub struct DatabaseArgs {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds a request waits for a free database connection before it is answered with an error.
+    /// Seconds (fractions allowed) a request waits for a database connection before it is
+    /// answered 503: while the database is down, requests fail this fast.
     #[arg(
         long,
         env = "KRISPYTO_DB_ACQUIRE_TIMEOUT",
-        default_value_t = 5,
+        default_value_t = 0.5,
         global = true
     )]
-    pub db_acquire_timeout: u64,
+    pub db_acquire_timeout: f64,
 }
 
 impl DatabaseArgs {
@@ -68,7 +71,8 @@ impl DatabaseArgs {
         StoreOptions {
             database_url: self.database_url.clone(),
             max_connections: self.db_max_connections.max(1),
-            acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
+            acquire_timeout: Duration::try_from_secs_f64(self.db_acquire_timeout.max(0.05))
+                .unwrap_or(Duration::from_secs(1)),
         }
     }
 }
