@@ -204,6 +204,11 @@ pub struct ImportArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
+
+    /// Let a file rename a stored coin (same symbol, another name). Without it such a file
+    /// is refused and nothing is written.
+    #[arg(long)]
+    pub allow_rename: bool,
 }
 
 #[derive(Debug, Args)]

@@ -78,7 +78,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Progress::Auto
             };
-            match import::import(&store, &sources, progress).await {
+            let options = import::ImportOptions {
+                allow_rename: args.allow_rename,
+            };
+            match import::import_with(&store, &sources, progress, options).await {
                 Ok(report) => {
                     println!("{report}");
                     Ok(())

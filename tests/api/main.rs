@@ -12,6 +12,7 @@ mod cli_errors;
 mod dashboard;
 mod database_outage;
 mod generated_data;
+mod import_rename;
 mod import_sources;
 mod metrics;
 mod openapi;
