@@ -77,7 +77,7 @@ fn a_missing_database_says_how_to_create_it() {
     let name = format!("krispyto_missing_{}", std::process::id());
     let stderr = migrate_error(&format!("{base}/{name}"));
     assert_eq!(stderr.matches("does not exist").count(), 1, "{stderr}");
-    assert!(stderr.contains(&format!("createdb")), "{stderr}");
+    assert!(stderr.contains("createdb"), "{stderr}");
     assert!(stderr.contains(&name), "{stderr}");
 }
 
