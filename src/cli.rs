@@ -165,6 +165,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KRISPYTO_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
 
+    /// Log one in N answered requests (1: every request, 0: none); 5xx answers are always
+    /// logged. Metrics count every request either way.
+    #[arg(long, env = "KRISPYTO_ACCESS_LOG_SAMPLE", default_value_t = 1)]
+    pub access_log_sample: u64,
+
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT; then every connection
     /// is closed and the process exits, whatever clients do.
     #[arg(long, env = "KRISPYTO_SHUTDOWN_TIMEOUT", default_value_t = 30)]

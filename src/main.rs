@@ -49,6 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let store_options = cli.database.store_options();
     match cli.command {
         Command::Serve(args) => {
+            telemetry::ACCESS_LOG.set_every(args.access_log_sample);
             let app = Application::build(AppConfig {
                 cache: args.cache_settings(),
                 server: args.server_settings(),

@@ -236,14 +236,57 @@ pub async fn serve(
     }
 }
 
-/// Answers 503 (JSON, through the router's error layer) when a request runs longer than
-/// `timeout`: a stuck database or a runaway computation must not hold a connection forever.
+/// Answers 503 (JSON) when a request runs longer than `timeout`: a stuck database or a
+/// runaway computation must not hold a connection forever. Answers 414 and 431 in JSON for
+/// a URI or headers over our limits, which are below hyper's: hyper answers its own limits
+/// (64 KiB of URI, ~400 KiB of headers or more than 100 of them) and bytes that are not HTTP
+/// with an empty body before any of our code runs.
 fn with_request_timeout(app: Router, timeout: Duration) -> Router {
     app.layer(TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,
         timeout,
     ))
     .layer(axum::middleware::from_fn(crate::http::error::json_errors))
+    .layer(axum::middleware::from_fn(size_limits))
+}
+
+/// The longest path and query we read.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+/// The most bytes of header names and values, all headers together.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+async fn size_limits(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri_bytes = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return crate::http::error::error_body(
+            StatusCode::URI_TOO_LONG,
+            &format!(
+                "The URI is {uri_bytes} bytes long; the most this server reads is \
+                 {MAX_URI_BYTES}. Ask for fewer ids per request."
+            ),
+        );
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return crate::http::error::error_body(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            &format!(
+                "The headers are {header_bytes} bytes; the most this server reads is \
+                 {MAX_HEADER_BYTES}. Send fewer or shorter headers (cookies, most often)."
+            ),
+        );
+    }
+    next.run(request).await
 }
 
 /// Errors of one connection being accepted (the client went away), not of the listener.

@@ -204,3 +204,24 @@ async fn a_request_in_flight_at_shutdown_is_answered() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uri_or_headers_over_the_limits_get_json_errors() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await;
+    let long_ids = vec!["btc"; 5000].join(",");
+    let error = app
+        .get_error(&format!("/dashboard?id={long_ids}"), 414)
+        .await;
+    assert!(error.contains("fewer ids"), "{error}");
+
+    let response = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .header("x-big", "a".repeat(40 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 431);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("headers"), "{body}");
+}
