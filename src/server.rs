@@ -23,6 +23,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -32,6 +33,8 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower_http::timeout::TimeoutLayer;
+
+use crate::http::ApiError;
 
 /// Limits on clients (flags and environment variables in `cli.rs`).
 #[derive(Debug, Clone)]
@@ -264,13 +267,11 @@ async fn size_limits(
         .path_and_query()
         .map_or(0, |p| p.as_str().len());
     if uri_bytes > MAX_URI_BYTES {
-        return crate::http::error::error_body(
-            StatusCode::URI_TOO_LONG,
-            &format!(
+        return ApiError::UriTooLong(format!(
                 "The URI is {uri_bytes} bytes long; the most this server reads is \
                  {MAX_URI_BYTES}. Ask for fewer ids per request."
-            ),
-        );
+        ))
+        .into_response();
     }
     let header_bytes: usize = request
         .headers()
@@ -278,13 +279,11 @@ async fn size_limits(
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return crate::http::error::error_body(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            &format!(
+        return ApiError::HeadersTooLarge(format!(
                 "The headers are {header_bytes} bytes; the most this server reads is \
                  {MAX_HEADER_BYTES}. Send fewer or shorter headers (cookies, most often)."
-            ),
-        );
+        ))
+        .into_response();
     }
     next.run(request).await
 }

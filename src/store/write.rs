@@ -1,7 +1,7 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinName, Currency, DailyRecord, Symbol};
 
 use super::{StoreError, StoreResult};
 
@@ -10,7 +10,7 @@ use super::{StoreError, StoreResult};
 pub struct CoinUpdate {
     pub symbol: Symbol,
     /// `None` keeps the stored name (the coin must exist then).
-    pub name: Option<String>,
+    pub name: Option<CoinName>,
     /// Sorted by date, one record per date.
     pub records: Vec<DailyRecord>,
 }
@@ -75,8 +75,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
         let stored = tx.records_of(currency_id).await?;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
-            while stored_iter.next_if(|s| s.date < record.date).is_some() {}
-            match stored_iter.next_if(|s| s.date == record.date) {
+            while stored_iter.next_if(|s| s.date() < record.date()).is_some() {}
+            match stored_iter.next_if(|s| s.date() == record.date()) {
                 Some(existing) if existing.same_values(record) => summary.unchanged += 1,
                 Some(_) => {
                     summary.updated += 1;
@@ -131,9 +131,9 @@ async fn ensure_currency<T: WriteTransaction>(
             .map(|c| c.symbol.clone())
     };
     let existing = known.iter().position(|c| c.symbol == update.symbol);
-    match (existing, &update.name) {
+    match (existing, update.name.as_ref().map(CoinName::as_str)) {
         (Some(index), None) => Ok(known[index].id),
-        (Some(index), Some(name)) if known[index].name == *name => Ok(known[index].id),
+        (Some(index), Some(name)) if known[index].name == name => Ok(known[index].id),
         (Some(index), Some(name)) => {
             if let Some(other) = name_taken_by_other(known, name) {
                 return Err(StoreError::Conflict(format!(
@@ -142,7 +142,7 @@ async fn ensure_currency<T: WriteTransaction>(
                 )));
             }
             tx.rename_currency(known[index].id, name).await?;
-            known[index].name = name.clone();
+            known[index].name = name.to_owned();
             summary.coins_renamed += 1;
             Ok(known[index].id)
         }
@@ -160,7 +160,7 @@ async fn ensure_currency<T: WriteTransaction>(
             let id = tx.insert_currency(&update.symbol, name).await?;
             known.push(Currency {
                 id,
-                name: name.clone(),
+                name: name.to_owned(),
                 symbol: update.symbol.clone(),
             });
             summary.coins_created += 1;
