@@ -268,7 +268,7 @@ async fn size_limits(
         .map_or(0, |p| p.as_str().len());
     if uri_bytes > MAX_URI_BYTES {
         return ApiError::UriTooLong(format!(
-                "The URI is {uri_bytes} bytes long; the most this server reads is \
+            "The URI is {uri_bytes} bytes long; the most this server reads is \
                  {MAX_URI_BYTES}. Ask for fewer ids per request."
         ))
         .into_response();
@@ -280,7 +280,7 @@ async fn size_limits(
         .sum();
     if header_bytes > MAX_HEADER_BYTES {
         return ApiError::HeadersTooLarge(format!(
-                "The headers are {header_bytes} bytes; the most this server reads is \
+            "The headers are {header_bytes} bytes; the most this server reads is \
                  {MAX_HEADER_BYTES}. Send fewer or shorter headers (cookies, most often)."
         ))
         .into_response();

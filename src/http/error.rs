@@ -91,8 +91,15 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvalidBody {
     pub error: String,
+    /// The first problems found, at most [`MAX_LISTED_PROBLEMS`].
     pub invalid: Vec<Problem>,
+    /// How many problems were found in all (more than `invalid` lists when over the cap).
+    pub total: usize,
 }
+
+/// The most problems a 422 lists: a 1 MiB body of bad records would otherwise be answered
+/// with tens of MB.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
 
 /// One reason a body is refused: which record (by index in the array), which field, why.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -242,6 +249,7 @@ mod tests {
         let invalid = ApiError::Invalid(InvalidBody {
             error: "bad".into(),
             invalid: Vec::new(),
+            total: 0,
         });
         assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(invalid.to_string(), "bad");

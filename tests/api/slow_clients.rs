@@ -223,5 +223,8 @@ async fn a_uri_or_headers_over_the_limits_get_json_errors() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 431);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("headers"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("headers"),
+        "{body}"
+    );
 }
