@@ -47,6 +47,12 @@ pub mod metric {
     /// Counters: cache lookups by `level`.
     pub const CACHE_HITS: &str = "krispyto_cache_hits_total";
     pub const CACHE_MISSES: &str = "krispyto_cache_misses_total";
+    /// Gauge: bytes the in-process cache is charged for, by `kind` (`used`, `max`),
+    /// sampled at scrape.
+    pub const CACHE_L1_BYTES: &str = "krispyto_cache_l1_bytes";
+    /// Gauge: the process's resident memory in bytes (Linux), sampled at scrape; it stays
+    /// within the cache's `max` plus a fixed baseline.
+    pub const PROCESS_RESIDENT_BYTES: &str = "krispyto_process_resident_memory_bytes";
 }
 
 /// Latency buckets in seconds: sub-millisecond cached answers up to slow cold queries.
@@ -99,6 +105,16 @@ fn describe_metrics() {
     describe_counter!(
         metric::CACHE_HITS,
         "Cache lookups answered, by cache level."
+    );
+    describe_gauge!(
+        metric::CACHE_L1_BYTES,
+        Unit::Bytes,
+        "Bytes the in-process cache is charged for: used, and the configured max."
+    );
+    describe_gauge!(
+        metric::PROCESS_RESIDENT_BYTES,
+        Unit::Bytes,
+        "Resident memory of the process (Linux), sampled when scraped."
     );
     describe_counter!(
         metric::CACHE_MISSES,
@@ -164,4 +180,11 @@ mod tests {
         assert_eq!(admitted(&log, std::iter::repeat_n(200, 100)), 0);
         assert_eq!(admitted(&log, std::iter::repeat_n(500, 3)), 3);
     }
+}
+
+/// The process's resident memory in bytes, from `/proc/self/statm` (Linux); `None` elsewhere.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
