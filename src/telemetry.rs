@@ -160,6 +160,13 @@ impl AccessLog {
 /// one per process.
 pub static ACCESS_LOG: AccessLog = AccessLog::new(1);
 
+/// The process's resident memory in bytes, from `/proc/self/statm` (Linux); `None` elsewhere.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,11 +187,4 @@ mod tests {
         assert_eq!(admitted(&log, std::iter::repeat_n(200, 100)), 0);
         assert_eq!(admitted(&log, std::iter::repeat_n(500, 3)), 3);
     }
-}
-
-/// The process's resident memory in bytes, from `/proc/self/statm` (Linux); `None` elsewhere.
-pub fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }
