@@ -93,7 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Gen(args) => {
-            let options = krispyto::gen::GenOptions {
+            let options = krispyto::tools::gen::GenOptions {
                 coins: args.coins,
                 days: args.days,
                 seed: args.seed,
@@ -101,7 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let out = args.out.clone();
             let summary =
-                tokio::task::spawn_blocking(move || krispyto::gen::generate(&out, &options))
+                tokio::task::spawn_blocking(move || krispyto::tools::gen::generate(&out, &options))
                     .await?
                     .map_err(|e| {
                         anyhow::anyhow!("cannot generate into {}: {e}", args.out.display())

@@ -27,6 +27,14 @@ pub enum Interval {
 }
 
 impl Interval {
+    /// Every accepted spelling, exactly (`1m` is refused rather than guessed, since elsewhere
+    /// it means one minute): the parser and the OpenAPI enum read this list.
+    pub const SPELLINGS: &'static [(&'static str, Interval)] = &[
+        ("1d", Interval::Day),
+        ("1w", Interval::Week),
+        ("1M", Interval::Month),
+    ];
+
     /// The spellings accepted, for error messages.
     pub const ACCEPTED: &'static str =
         "1d (days), 1w (ISO weeks, Monday start), 1M (calendar months)";
@@ -74,18 +82,18 @@ impl Interval {
 impl FromStr for Interval {
     type Err = String;
 
-    /// `1d`, `1w` or `1M` exactly: `1m` is refused rather than guessed, since elsewhere it
-    /// means one minute.
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.trim() {
-            "1d" => Ok(Interval::Day),
-            "1w" => Ok(Interval::Week),
-            "1M" => Ok(Interval::Month),
-            other => Err(format!(
-                "'{other}' is not an interval; use one of {}",
-                Interval::ACCEPTED
-            )),
-        }
+        let raw = raw.trim();
+        Interval::SPELLINGS
+            .iter()
+            .find(|(spelling, _)| *spelling == raw)
+            .map(|(_, interval)| *interval)
+            .ok_or_else(|| {
+                format!(
+                    "'{raw}' is not an interval; use one of {}",
+                    Interval::ACCEPTED
+                )
+            })
     }
 }
 

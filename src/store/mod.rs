@@ -16,6 +16,33 @@ use crate::domain::{Currency, DailyRecord, Symbol};
 
 pub use write::{CoinUpdate, WriteSummary};
 
+/// Every statement that reads coins starts here, so the columns match `CurrencyRow`.
+const SELECT_CURRENCY: &str = "SELECT id, name, symbol FROM currency";
+
+/// From this many rows in one write, a backend prepares a bulk load (drops and rebuilds
+/// secondary indexes): below it, maintaining the indexes row by row is cheaper.
+const BULK_LOAD_ROWS: usize = 200_000;
+
+/// One coin, found by a unique column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CurrencyKey<'a> {
+    Id(i64),
+    Symbol(&'a Symbol),
+    Name(&'a str),
+}
+
+impl CurrencyKey<'_> {
+    /// `WHERE <column> = <placeholder>` for this key.
+    fn condition(&self, placeholder: &str) -> String {
+        let column = match self {
+            CurrencyKey::Id(_) => "id",
+            CurrencyKey::Symbol(_) => "symbol",
+            CurrencyKey::Name(_) => "name",
+        };
+        format!("{SELECT_CURRENCY} WHERE {column} = {placeholder}")
+    }
+}
+
 /// The database behind krispyto: SQLite (the embedded default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -175,6 +202,23 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlite::currencies(pool).await,
             Store::Postgres(pool) => postgres::currencies(pool).await,
+        }
+    }
+
+    /// The coin with `symbol`, if there is one: one indexed lookup, not a scan of every coin.
+    pub async fn currency_by_symbol(&self, symbol: &Symbol) -> StoreResult<Option<Currency>> {
+        self.currency(CurrencyKey::Symbol(symbol)).await
+    }
+
+    /// The coin with database id `id`, if there is one.
+    pub async fn currency_by_id(&self, id: i64) -> StoreResult<Option<Currency>> {
+        self.currency(CurrencyKey::Id(id)).await
+    }
+
+    async fn currency(&self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::currency(pool, key).await,
+            Store::Postgres(pool) => postgres::currency(pool, key).await,
         }
     }
 

@@ -9,7 +9,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::write::WriteTransaction;
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
+    StoreResult, SELECT_CURRENCY,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -113,12 +116,31 @@ fn connect_failure(options: &PgConnectOptions, error: &sqlx::Error) -> String {
 }
 
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(CurrencyRow::into_currency)
         .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("$1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
 }
 
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
@@ -275,26 +297,6 @@ pub(super) struct Writer {
     deferred: Vec<String>,
 }
 
-/// Whether a write of `rows` into a table holding `stored` rows drops the secondary indexes
-/// and foreign keys for the load. Only into an empty table: dropping an index takes an
-/// exclusive lock on `record` until commit, which blocked every reader of a live database for
-/// the whole of a 570,000-row import (2 s). Into a table that holds data, rows go in with the
-/// indexes in place, under the row-level lock plain writes take, so readers go on reading the
-/// previous data until the commit (MVCC), and the import stays one transaction.
-fn defers_indexes(rows: usize, stored: i64) -> bool {
-    rows >= BULK_LOAD_ROWS && stored == 0
-}
-
-/// A write of at least this many rows into an empty table drops the
-/// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
-/// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
-/// (each row lands at a random place) took half the time and the per-row foreign-key
-/// trigger most of the rest; an index build is one sort, and re-adding the foreign key
-/// checks every row in one join. The price: the dropped index holds an exclusive lock on
-/// `record` until commit, so readers wait for a bulk load instead of reading the old data
-/// meanwhile; a load that large is a first import.
-const BULK_LOAD_ROWS: usize = 200_000;
-
 impl Writer {
     pub(super) async fn begin(pool: &PgPool) -> StoreResult<Writer> {
         let mut tx = pool.begin().await?;
@@ -369,13 +371,8 @@ impl Columns {
 }
 
 impl WriteTransaction for Writer {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
-        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(CurrencyRow::into_currency)
-            .collect()
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        currency(&mut *self.tx, key).await
     }
 
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
@@ -397,12 +394,19 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>> {
         sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-             FROM record WHERE currency_id = $1 ORDER BY date",
+             FROM record WHERE currency_id = $1 AND date BETWEEN $2 AND $3 ORDER BY date",
         )
         .bind(currency_id)
+        .bind(from)
+        .bind(to)
         .fetch_all(&mut *self.tx)
         .await?
         .into_iter()
@@ -468,20 +472,25 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         BATCH_ROWS
     }
 
-    async fn begin_bulk(&mut self, rows: usize) -> StoreResult<()> {
-        if rows < BULK_LOAD_ROWS {
-            return Ok(());
-        }
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if !defers_indexes(rows, stored) {
-            return Ok(());
-        }
+    /// A bulk load (see `write::apply`) drops the
+    /// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
+    /// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
+    /// (each row lands at a random place) took half the time and the per-row foreign-key
+    /// trigger most of the rest; an index build is one sort, and re-adding the foreign key
+    /// checks every row in one join. The price: the dropped index holds an exclusive lock on
+    /// `record` until commit, so readers wait for a bulk load instead of reading the old data
+    /// meanwhile; a load that large is a first import.
+    async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the catalog, so whatever the migrations made is
         // what gets restored; a rollback restores them too.
         let indexes: Vec<(String, String)> = sqlx::query_as(
@@ -547,21 +556,5 @@ impl WriteTransaction for Writer {
 
     async fn commit(self) -> StoreResult<()> {
         Ok(self.tx.commit().await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_large_load_into_an_empty_table_drops_the_indexes() {
-        assert!(defers_indexes(BULK_LOAD_ROWS, 0));
-        assert!(defers_indexes(7_000_000, 0));
-        // The campaign's case: 570,000 rows into a live database of 37,082. Dropping the
-        // indexes would lock every reader out until commit.
-        assert!(!defers_indexes(570_000, 37_082));
-        assert!(!defers_indexes(7_000_000, 1));
-        assert!(!defers_indexes(BULK_LOAD_ROWS - 1, 0));
     }
 }

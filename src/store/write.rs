@@ -1,9 +1,11 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
+use chrono::NaiveDate;
+
 use crate::domain::{CoinName, Currency, DailyRecord, Symbol};
 
-use super::{StoreError, StoreResult};
+use super::{CurrencyKey, StoreError, StoreResult, BULK_LOAD_ROWS};
 
 /// One coin's changes: make sure it exists under `name`, and upsert `records`.
 #[derive(Debug, Clone)]
@@ -30,20 +32,26 @@ pub struct WriteSummary {
 
 /// The statements one backend runs inside the write transaction.
 pub(crate) trait WriteTransaction: Sized {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>>;
+    /// One coin by a unique column, as this transaction sees it.
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>>;
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64>;
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()>;
-    /// The coin's stored records, sorted by date.
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
+    /// The coin's stored records dated `from..=to`, sorted by date.
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
-    /// Called before the first row is written with the number of rows in the write, so a
-    /// backend can prepare a bulk load (e.g. defer index maintenance).
-    async fn begin_bulk(&mut self, _rows: usize) -> StoreResult<()> {
-        Ok(())
-    }
+    /// The number of record rows stored, all coins together.
+    async fn stored_records(&mut self) -> StoreResult<i64>;
+    /// Called before the first row of a bulk load is written, so the backend can prepare
+    /// (e.g. defer index maintenance).
+    async fn begin_bulk(&mut self) -> StoreResult<()>;
     /// Called after the last row is written, before commit: undo what `begin_bulk` did.
     async fn finish_bulk(&mut self) -> StoreResult<()> {
         Ok(())
@@ -63,16 +71,25 @@ pub(crate) async fn apply<T: WriteTransaction>(
         coins: updates.len(),
         ..WriteSummary::default()
     };
-    let mut known = tx.currencies().await?;
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
     let batch = tx.batch_rows();
-    tx.begin_bulk(updates.iter().map(|u| u.records.len()).sum())
-        .await?;
+    // A bulk load: many rows into an empty table (a first import).
+    let rows: usize = updates.iter().map(|u| u.records.len()).sum();
+    if rows >= BULK_LOAD_ROWS && is_bulk_load(rows, tx.stored_records().await?) {
+        tx.begin_bulk().await?;
+    }
 
     for update in updates {
-        let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
-        let stored = tx.records_of(currency_id).await?;
+        let currency_id = ensure_currency(&mut tx, update, &mut summary).await?;
+        // Only the stored records the write can touch: those in its span of dates.
+        let stored = match (update.records.first(), update.records.last()) {
+            (Some(first), Some(last)) => {
+                tx.records_of(currency_id, first.date(), last.date())
+                    .await?
+            }
+            _ => Vec::new(),
+        };
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
             while stored_iter.next_if(|s| s.date() < record.date()).is_some() {}
@@ -117,54 +134,69 @@ pub(crate) async fn apply<T: WriteTransaction>(
 }
 
 /// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
-/// another symbol already uses.
+/// another symbol already uses. Two indexed lookups at most, whatever the number of coins.
 async fn ensure_currency<T: WriteTransaction>(
     tx: &mut T,
-    known: &mut Vec<Currency>,
     update: &CoinUpdate,
     summary: &mut WriteSummary,
 ) -> StoreResult<i64> {
-    let name_taken_by_other = |known: &[Currency], name: &str| {
-        known
-            .iter()
-            .find(|c| c.name == name && c.symbol != update.symbol)
-            .map(|c| c.symbol.clone())
+    let existing = tx.currency(CurrencyKey::Symbol(&update.symbol)).await?;
+    let Some(name) = update.name.as_ref().map(CoinName::as_str) else {
+        return existing.map(|coin| coin.id).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "there is no coin with symbol {}; create it first",
+                update.symbol
+            ))
+        });
     };
-    let existing = known.iter().position(|c| c.symbol == update.symbol);
-    match (existing, update.name.as_ref().map(CoinName::as_str)) {
-        (Some(index), None) => Ok(known[index].id),
-        (Some(index), Some(name)) if known[index].name == name => Ok(known[index].id),
-        (Some(index), Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot rename {} to '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
-            tx.rename_currency(known[index].id, name).await?;
-            known[index].name = name.to_owned();
+    if let Some(coin) = existing.as_ref().filter(|coin| coin.name == name) {
+        return Ok(coin.id);
+    }
+    let holder = tx.currency(CurrencyKey::Name(name)).await?;
+    if let Some(other) = holder.filter(|coin| coin.symbol != update.symbol) {
+        let action = if existing.is_some() { "rename" } else { "add" };
+        let prep = if existing.is_some() { "to" } else { "as" };
+        return Err(StoreError::Conflict(format!(
+            "cannot {action} {} {prep} '{name}': that name belongs to {}",
+            update.symbol, other.symbol
+        )));
+    }
+    match existing {
+        Some(coin) => {
+            tx.rename_currency(coin.id, name).await?;
             summary.coins_renamed += 1;
-            Ok(known[index].id)
+            Ok(coin.id)
         }
-        (None, None) => Err(StoreError::Conflict(format!(
-            "there is no coin with symbol {}; create it first",
-            update.symbol
-        ))),
-        (None, Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot add {} as '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
+        None => {
             let id = tx.insert_currency(&update.symbol, name).await?;
-            known.push(Currency {
-                id,
-                name: name.to_owned(),
-                symbol: update.symbol.clone(),
-            });
             summary.coins_created += 1;
             Ok(id)
         }
+    }
+}
+
+/// Whether a write of `rows` into a table holding `stored` rows is a bulk load (the backend
+/// may drop secondary indexes until commit). Only into an empty table: on PostgreSQL dropping
+/// an index takes an exclusive lock on `record` until commit, which blocked every reader of a
+/// live database for the whole of a 570,000-row import (2 s). Into a table that holds data,
+/// rows go in with the indexes in place, under plain row locks, so readers read the previous
+/// data until the commit (MVCC), and the write stays one transaction.
+pub(crate) fn is_bulk_load(rows: usize, stored: i64) -> bool {
+    rows >= BULK_LOAD_ROWS && stored == 0
+}
+
+#[cfg(test)]
+mod bulk_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_large_load_into_an_empty_table_is_a_bulk_load() {
+        assert!(is_bulk_load(BULK_LOAD_ROWS, 0));
+        assert!(is_bulk_load(7_000_000, 0));
+        // The campaign's case: 570,000 rows into a live database of 37,082. Dropping the
+        // indexes would lock every reader out until commit.
+        assert!(!is_bulk_load(570_000, 37_082));
+        assert!(!is_bulk_load(7_000_000, 1));
+        assert!(!is_bulk_load(BULK_LOAD_ROWS - 1, 0));
     }
 }
