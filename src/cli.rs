@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
+use crate::server::ServerSettings;
 use crate::store::StoreOptions;
 pub use crate::telemetry::LogFormat;
 
@@ -30,11 +31,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    // Hidden in --help: the URL may carry a password.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://krispyto.db",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -47,14 +50,15 @@ pub struct DatabaseArgs {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds a request waits for a free database connection before it is answered with an error.
+    /// Seconds (fractions allowed) a request waits for a database connection before it is
+    /// answered 503: while the database is down, requests fail this fast.
     #[arg(
         long,
         env = "KRISPYTO_DB_ACQUIRE_TIMEOUT",
-        default_value_t = 5,
+        default_value_t = 0.5,
         global = true
     )]
-    pub db_acquire_timeout: u64,
+    pub db_acquire_timeout: f64,
 }
 
 impl DatabaseArgs {
@@ -62,7 +66,8 @@ impl DatabaseArgs {
         StoreOptions {
             database_url: self.database_url.clone(),
             max_connections: self.db_max_connections.max(1),
-            acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
+            acquire_timeout: Duration::try_from_secs_f64(self.db_acquire_timeout.max(0.05))
+                .unwrap_or(Duration::from_secs(1)),
         }
     }
 }
@@ -138,9 +143,48 @@ pub struct ServeArgs {
     /// The largest request body (bytes) the write routes accept.
     #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds a client may take to send a request's headers; also how long a keep-alive
+    /// connection may wait for its next request.
+    #[arg(long, env = "KRISPYTO_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds without a byte moving either way after which a connection is closed.
+    #[arg(long, env = "KRISPYTO_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "KRISPYTO_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// The most client connections open at once (further clients wait in the kernel's
+    /// backlog). Default: the open-file limit (raised to the hard limit at start) minus 256,
+    /// at most 16384.
+    #[arg(long, env = "KRISPYTO_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Log one in N answered requests (1: every request, 0: none); 5xx answers are always
+    /// logged. Metrics count every request either way.
+    #[arg(long, env = "KRISPYTO_ACCESS_LOG_SAMPLE", default_value_t = 1)]
+    pub access_log_sample: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT; then every connection
+    /// is closed and the process exits, whatever clients do.
+    #[arg(long, env = "KRISPYTO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
 }
 
 impl ServeArgs {
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            max_connections: self.max_connections.map(|n| n.max(1)),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
+
     pub fn cache_settings(&self) -> CacheSettings {
         CacheSettings {
             max_bytes: self.cache_max_bytes,
@@ -163,6 +207,11 @@ pub struct ImportArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
+
+    /// Let a file rename a stored coin (same symbol, another name). Without it such a file
+    /// is refused and nothing is written.
+    #[arg(long)]
+    pub allow_rename: bool,
 }
 
 #[derive(Debug, Args)]

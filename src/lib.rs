@@ -11,6 +11,7 @@ pub mod cli;
 pub mod domain;
 pub mod http;
 pub mod import;
+pub mod server;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

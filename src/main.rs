@@ -21,18 +21,38 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, joined by ": ", leaving out a cause whose text the message
+/// before it already ends with (drivers repeat their cause: "error returned from database:
+/// database \"x\" does not exist: database \"x\" does not exist").
+fn describe(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) || message.contains(&format!("({text})")) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let store_options = cli.database.store_options();
     match cli.command {
         Command::Serve(args) => {
+            telemetry::ACCESS_LOG.set_every(args.access_log_sample);
             let app = Application::build(AppConfig {
                 cache: args.cache_settings(),
+                server: args.server_settings(),
                 writes: WriteSettings {
                     api_keys: args.api_keys,
                     max_body_bytes: args.max_body_bytes,
@@ -59,7 +79,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Progress::Auto
             };
-            match import::import(&store, &sources, progress).await {
+            let options = import::ImportOptions {
+                allow_rename: args.allow_rename,
+            };
+            match import::import_with(&store, &sources, progress, options).await {
                 Ok(report) => {
                     println!("{report}");
                     Ok(())

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::cache::CacheSettings;
 use crate::http::{router, ApiKeys, AppState, ResponseCache};
 use crate::import::{self, source::Source, ImportReport, Progress};
+use crate::server::ServerSettings;
 use crate::store::{Store, StoreOptions};
 
 /// What the server needs to start.
@@ -22,6 +23,8 @@ pub struct AppConfig {
     pub data: Option<String>,
     pub cache: CacheSettings,
     pub writes: WriteSettings,
+    /// Timeouts, the connection cap and the shutdown deadline.
+    pub server: ServerSettings,
 }
 
 /// Who may write, and how much at once.
@@ -62,6 +65,7 @@ pub struct Application {
     api_keys: ApiKeys,
     max_body_bytes: usize,
     generation_poll: Duration,
+    server: ServerSettings,
 }
 
 impl Application {
@@ -70,6 +74,9 @@ impl Application {
     pub async fn build(config: AppConfig) -> anyhow::Result<Application> {
         // Before the first import, so /metrics counts the rows of the startup import too.
         crate::telemetry::metrics_handle();
+        // Before anything opens files: the connection cap is derived from this limit.
+        let files = crate::server::raise_open_file_limit();
+        tracing::debug!(?files, "open-file limit");
         let store = Store::connect(&config.store)
             .await
             .context("cannot open the database")?;
@@ -106,6 +113,7 @@ impl Application {
             api_keys,
             max_body_bytes: config.writes.max_body_bytes,
             generation_poll: config.cache.generation_poll,
+            server: config.server,
         })
     }
 
@@ -131,7 +139,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// the shutdown timeout.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -146,11 +155,13 @@ impl Application {
         let _background = self
             .cache
             .spawn_background(self.store.clone(), self.generation_poll);
-        tracing::info!(addr = %self.local_addr, database = self.store.backend(), "krispyto is serving");
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the server stopped with an error")?;
+        tracing::info!(
+            addr = %self.local_addr,
+            database = self.store.backend(),
+            max_connections = self.server.connection_cap(),
+            "krispyto is serving"
+        );
+        crate::server::serve(self.listener, app, &self.server, shutdown).await;
         self.store.close().await;
         Ok(())
     }

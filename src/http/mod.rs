@@ -106,12 +106,16 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_request(())
                 .on_response(|response: &Response, latency: Duration, _: &Span| {
-                    tracing::info!(
-                        status = response.status().as_u16(),
-                        // Microsecond precision is plenty, and keeps log lines short.
-                        latency_ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
-                        "request answered"
-                    );
+                    let status = response.status().as_u16();
+                    // Sampled (--access-log-sample): a line per request costs MB/s at full load.
+                    if crate::telemetry::ACCESS_LOG.admits(status) {
+                        tracing::info!(
+                            status,
+                            // Microsecond precision is plenty, and keeps log lines short.
+                            latency_ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0,
+                            "request answered"
+                        );
+                    }
                 })
                 .on_failure(()),
         )

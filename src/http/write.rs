@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{ErrorBody, InvalidBody, Problem};
+use super::error::{ErrorBody, InvalidBody, Problem, MAX_LISTED_PROBLEMS};
 use super::{ApiError, AppState};
 use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
 use crate::store::{CoinUpdate, StoreError};
@@ -50,10 +50,14 @@ fn write_failed(error: StoreError) -> ApiError {
 }
 
 /// A 422 for a body whose content is refused.
-fn invalid(error: String, problems: Vec<Problem>) -> ApiError {
+/// Lists at most [`MAX_LISTED_PROBLEMS`] of `problems`, with their total.
+fn invalid(error: String, mut problems: Vec<Problem>) -> ApiError {
+    let total = problems.len();
+    problems.truncate(MAX_LISTED_PROBLEMS);
     ApiError::Invalid(InvalidBody {
         error,
         invalid: problems,
+        total,
     })
 }
 
@@ -109,6 +113,7 @@ struct WrittenRecords {
         (status = 201, description = "The coin was created.", body = WrittenCoin,
             headers(("Location" = String, description = "The coin's URL."))),
         (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
         (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
         (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
@@ -162,6 +167,7 @@ pub async fn put_coin(
     responses(
         (status = 200, description = "What the write did.", body = WrittenRecords),
         (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
         (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
         (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
@@ -224,9 +230,39 @@ async fn authorized_write(
     request: Request,
 ) -> Result<(Symbol, Bytes), ApiError> {
     state.api_keys.authorize(request.headers())?;
+    require_json(request.headers())?;
     let symbol = path_symbol(symbol)?;
     let body = read_body(request, state.max_body_bytes).await?;
     Ok((symbol, body))
+}
+
+/// Writes read JSON only: a body sent as a form or as text is refused (415) before it is
+/// read, rather than guessed at.
+fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    let sent = if content_type.is_empty() {
+        "no Content-Type".to_owned()
+    } else {
+        format!("Content-Type '{content_type}'")
+    };
+    Err(ApiError::UnsupportedMediaType(format!(
+        "The body was sent with {sent}; writes take JSON: send 'Content-Type: \
+         application/json'. Nothing was written."
+    )))
 }
 
 fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, ApiError> {

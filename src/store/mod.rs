@@ -2,6 +2,7 @@
 //! hold the statements of each backend, and this file picks one from `DATABASE_URL` and
 //! holds the logic both share (how an import is applied, how errors are classified).
 
+pub mod database_url;
 mod postgres;
 mod sqlite;
 mod write;
@@ -61,8 +62,12 @@ pub struct StoreOptions {
 /// What went wrong in the store, classified for the callers that must tell users what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DATABASE_URL '{0}' is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
+    /// `DATABASE_URL` is malformed; the message names the wrong part, never the password.
+    #[error("{0}")]
     UnsupportedUrl(String),
+    /// The first connection failed: the message has the root cause and what to do.
+    #[error("{0}")]
+    Connect(String),
     #[error(
         "the database cannot be reached ({0}); check DATABASE_URL and that the database is running"
     )]
@@ -119,13 +124,20 @@ impl Store {
     /// Opens the database named by `options.database_url`, creating a SQLite file if missing.
     pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
         let url = options.database_url.trim();
-        if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(sqlite::connect(url, options).await?))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(postgres::connect(url, options).await?))
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
-        }
+        let result = match database_url::backend(url).map_err(StoreError::UnsupportedUrl)? {
+            database_url::Backend::Sqlite => sqlite::connect(url, options).await.map(Store::Sqlite),
+            database_url::Backend::Postgres => {
+                postgres::connect(url, options).await.map(Store::Postgres)
+            }
+        };
+        // Whatever a driver put in its message, the password does not get out.
+        result.map_err(|error| match error {
+            StoreError::UnsupportedUrl(message) => {
+                StoreError::UnsupportedUrl(database_url::scrub(&message, url))
+            }
+            StoreError::Connect(message) => StoreError::Connect(database_url::scrub(&message, url)),
+            other => StoreError::Connect(database_url::scrub(&other.to_string(), url)),
+        })
     }
 
     /// "sqlite" or "postgres", for logs and metrics.

@@ -21,8 +21,35 @@ const BATCH_ROWS: usize = 20_000;
 
 pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<PgPool> {
     let connect = PgConnectOptions::from_str(url)
-        .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?
+        .map_err(|error| {
+            StoreError::UnsupportedUrl(format!(
+                "DATABASE_URL ({}) is not valid: {}",
+                super::database_url::redact(url),
+                config_reason(&error)
+            ))
+        })?
         .application_name("krispyto");
+    // One plain connection first: the pool retries a refused connection until its acquire
+    // timeout and then says only "pool timed out", which loses the reason.
+    let first = tokio::time::timeout(
+        FIRST_CONNECT_TIMEOUT,
+        <sqlx::PgConnection as sqlx::Connection>::connect_with(&connect),
+    )
+    .await;
+    match first {
+        Ok(Ok(connection)) => {
+            let _ = sqlx::Connection::close(connection).await;
+        }
+        Ok(Err(error)) => return Err(StoreError::Connect(connect_failure(&connect, &error))),
+        Err(_) => {
+            return Err(StoreError::Connect(format!(
+                "PostgreSQL at {} did not answer within {} s; check DATABASE_URL and that the \
+                 server is running and reachable",
+                server(&connect),
+                FIRST_CONNECT_TIMEOUT.as_secs()
+            )))
+        }
+    }
     Ok(PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
@@ -54,6 +81,64 @@ pub(super) async fn unlock_seed(mut connection: PgConnection) -> StoreResult<()>
         .await?;
     connection.close().await?;
     Ok(())
+}
+
+/// How long the first connection may take (a cold server over TLS may take a while; a
+/// refused connection fails at once anyway).
+const FIRST_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The reason of a configuration error, without sqlx's "error with configuration:" prefix.
+fn config_reason(error: &sqlx::Error) -> String {
+    let text = error.to_string();
+    let mut reason = text.as_str();
+    while let Some(rest) = reason.strip_prefix("error with configuration: ") {
+        reason = rest;
+    }
+    reason.replace("`ssl_mode`", "the parameter sslmode")
+}
+
+/// `host:port` (or the socket) the options point at.
+fn server(options: &PgConnectOptions) -> String {
+    match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    }
+}
+
+/// Why the first connection failed, and what to do about it.
+fn connect_failure(options: &PgConnectOptions, error: &sqlx::Error) -> String {
+    let at = server(options);
+    let user = options.get_username();
+    let database = options.get_database().unwrap_or(user);
+    match error {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("3D000") => format!(
+                "the database '{database}' does not exist on the PostgreSQL server at {at}; \
+                 create it (for example: createdb -h {host} -p {port} -U {user} {database}) \
+                 or fix DATABASE_URL",
+                host = options.get_host(),
+                port = options.get_port(),
+            ),
+            Some("28P01" | "28000") => format!(
+                "PostgreSQL at {at} refused user '{user}': {}; check the user and password in \
+                 DATABASE_URL",
+                db.message()
+            ),
+            _ => format!(
+                "PostgreSQL at {at} refused the connection: {}",
+                db.message()
+            ),
+        },
+        sqlx::Error::Io(io) => format!(
+            "cannot connect to PostgreSQL at {at}: {io}; check DATABASE_URL and that the \
+             server is running"
+        ),
+        sqlx::Error::Tls(tls) => format!(
+            "the TLS handshake with PostgreSQL at {at} failed: {tls}; check the sslmode of \
+             DATABASE_URL"
+        ),
+        other => format!("cannot connect to PostgreSQL at {at}: {other}"),
+    }
 }
 
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {

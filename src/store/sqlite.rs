@@ -18,7 +18,9 @@ const INSERT_BATCH_ROWS: usize = 4_000;
 
 pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<SqlitePool> {
     let connect = SqliteConnectOptions::from_str(url)
-        .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?
+        .map_err(|error| {
+            StoreError::UnsupportedUrl(format!("DATABASE_URL ({url}) is not valid: {error}"))
+        })?
         .create_if_missing(true)
         // WAL lets readers go on while an import writes; NORMAL is durable across
         // application crashes, which is what a WAL database needs.
@@ -26,11 +28,18 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10));
-    Ok(SqlitePoolOptions::new()
+    let path = connect.get_filename().display().to_string();
+    SqlitePoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
-        .await?)
+        .await
+        .map_err(|error| {
+            StoreError::Connect(format!(
+                "cannot open the SQLite database {path}: {error}; check that its directory \
+                 exists and is writable"
+            ))
+        })
 }
 
 pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
