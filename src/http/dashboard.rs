@@ -320,7 +320,6 @@ fn group_by_coin<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Symbol;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

@@ -617,7 +617,7 @@ mod tests {
             }
         }
         assert_eq!(
-            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap(),
+            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap().0,
             "Bitcoin"
         );
     }
@@ -672,9 +672,15 @@ mod tests {
     fn coin_bodies_need_a_name() {
         assert_eq!(
             parse_coin_body(br#"{"name": "  Bitcoin "}"#).ok(),
-            Some("Bitcoin".into())
+            Some(("Bitcoin".into(), None))
+        );
+        assert_eq!(
+            parse_coin_body(br#"{"name": "Bitcoin", "id": " bitcoin "}"#).ok(),
+            Some(("Bitcoin".into(), Some(CoinId::parse("bitcoin").unwrap())))
         );
         for body in [
+            r#"{"name": "x", "id": "Not An Id"}"#,
+            r#"{"name": "x", "id": 5}"#,
             r#"{}"#,
             r#"{"name": ""}"#,
             r#"{"name": 5}"#,
