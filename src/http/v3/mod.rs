@@ -306,8 +306,8 @@ mod tests {
 
     #[test]
     fn parameters_are_parsed_or_named() {
-        assert_eq!(flag("sparkline", Some("TRUE"), false).unwrap(), true);
-        assert_eq!(flag("sparkline", None, true).unwrap(), true);
+        assert!(flag("sparkline", Some("TRUE"), false).unwrap());
+        assert!(flag("sparkline", None, true).unwrap());
         assert!(message(flag("sparkline", Some("yes"), false)).contains("'sparkline'"));
         assert_eq!(
             list("ids", Some(" bitcoin,,ethereum ,bitcoin")).unwrap(),
