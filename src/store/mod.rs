@@ -378,19 +378,25 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_pair(self) -> (i64, DailyRecord) {
-        (
-            self.currency_id,
-            DailyRecord {
-                date: self.date,
-                open: self.open,
-                high: self.high,
-                low: self.low,
-                close: self.close,
-                volume: self.volume,
-                market_cap: self.marketcap,
-            },
+    /// The stored row as a record, checked like any other: only checked records are ever
+    /// written, so a refusal here means the database was changed behind krispyto's back.
+    fn into_pair(self) -> StoreResult<(i64, DailyRecord)> {
+        let record = DailyRecord::new(
+            self.date.into(),
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.marketcap,
         )
+        .map_err(|violation| {
+            StoreError::Conflict(format!(
+                "a stored record of currency {} on {} is not valid: {}",
+                self.currency_id, self.date, violation.reason
+            ))
+        })?;
+        Ok((self.currency_id, record))
     }
 }
 
