@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod params;
 mod search;
 pub mod v1;
+pub mod v3;
 mod web;
 mod write;
 
@@ -62,6 +63,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::docs))
         .routes(routes!(openapi::docs_asset))
         .merge(v1::router())
+        .merge(v3::router())
         .merge(web::router())
         .routes(routes!(write::put_coin))
         .routes(routes!(write::post_records))

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{CoinName, Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, CoinName, Currency, DailyRecord, Symbol};
 
 use super::{CurrencyKey, StoreError, StoreResult, BULK_LOAD_ROWS};
 
@@ -13,6 +13,9 @@ pub struct CoinUpdate {
     pub symbol: Symbol,
     /// `None` keeps the stored name (the coin must exist then).
     pub name: Option<CoinName>,
+    /// The coin's `/api/v3` id. `None` keeps the stored id, or gives a new coin its known
+    /// CoinGecko id or a unique slug of its name.
+    pub coin_id: Option<CoinId>,
     /// Sorted by date, one record per date.
     pub records: Vec<DailyRecord>,
 }
@@ -34,8 +37,14 @@ pub struct WriteSummary {
 pub(crate) trait WriteTransaction: Sized {
     /// One coin by a unique column, as this transaction sees it.
     async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>>;
-    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64>;
+    async fn insert_currency(
+        &mut self,
+        symbol: &Symbol,
+        name: &str,
+        coin_id: &CoinId,
+    ) -> StoreResult<i64>;
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()>;
+    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()>;
     /// The coin's stored records dated `from..=to`, sorted by date.
     async fn records_of(
         &mut self,
@@ -133,46 +142,83 @@ pub(crate) async fn apply<T: WriteTransaction>(
     Ok(summary)
 }
 
-/// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
-/// another symbol already uses. Two indexed lookups at most, whatever the number of coins.
+/// Finds the coin by symbol, creating or renaming it (name and id) as `update` asks; refuses
+/// a name or an id that another symbol already uses. A few indexed lookups, whatever the
+/// number of coins.
 async fn ensure_currency<T: WriteTransaction>(
     tx: &mut T,
     update: &CoinUpdate,
     summary: &mut WriteSummary,
 ) -> StoreResult<i64> {
     let existing = tx.currency(CurrencyKey::Symbol(&update.symbol)).await?;
-    let Some(name) = update.name.as_ref().map(CoinName::as_str) else {
-        return existing.map(|coin| coin.id).ok_or_else(|| {
-            StoreError::Conflict(format!(
+    if let Some(coin_id) = &update.coin_id {
+        let holder = tx.currency(CurrencyKey::CoinId(coin_id)).await?;
+        if let Some(other) = holder.filter(|coin| coin.symbol != update.symbol) {
+            return Err(StoreError::Conflict(format!(
+                "cannot give {} the id '{coin_id}': that id belongs to {}",
+                update.symbol, other.symbol
+            )));
+        }
+    }
+    let name = update.name.as_ref().map(CoinName::as_str);
+    if let Some(name) = name.filter(|name| existing.as_ref().is_none_or(|c| c.name != *name)) {
+        let holder = tx.currency(CurrencyKey::Name(name)).await?;
+        if let Some(other) = holder.filter(|coin| coin.symbol != update.symbol) {
+            let (action, prep) = if existing.is_some() {
+                ("rename", "to")
+            } else {
+                ("add", "as")
+            };
+            return Err(StoreError::Conflict(format!(
+                "cannot {action} {} {prep} '{name}': that name belongs to {}",
+                update.symbol, other.symbol
+            )));
+        }
+    }
+    let Some(coin) = existing else {
+        let Some(name) = name else {
+            return Err(StoreError::Conflict(format!(
                 "there is no coin with symbol {}; create it first",
                 update.symbol
-            ))
-        });
+            )));
+        };
+        let coin_id = match &update.coin_id {
+            Some(coin_id) => coin_id.clone(),
+            None => free_coin_id(tx, name).await?,
+        };
+        let id = tx.insert_currency(&update.symbol, name, &coin_id).await?;
+        summary.coins_created += 1;
+        return Ok(id);
     };
-    if let Some(coin) = existing.as_ref().filter(|coin| coin.name == name) {
-        return Ok(coin.id);
+    let mut changed = false;
+    if let Some(name) = name.filter(|name| *name != coin.name) {
+        tx.rename_currency(coin.id, name).await?;
+        changed = true;
     }
-    let holder = tx.currency(CurrencyKey::Name(name)).await?;
-    if let Some(other) = holder.filter(|coin| coin.symbol != update.symbol) {
-        let action = if existing.is_some() { "rename" } else { "add" };
-        let prep = if existing.is_some() { "to" } else { "as" };
-        return Err(StoreError::Conflict(format!(
-            "cannot {action} {} {prep} '{name}': that name belongs to {}",
-            update.symbol, other.symbol
-        )));
+    if let Some(coin_id) = update.coin_id.as_ref().filter(|id| **id != coin.coin_id) {
+        tx.set_coin_id(coin.id, coin_id).await?;
+        changed = true;
     }
-    match existing {
-        Some(coin) => {
-            tx.rename_currency(coin.id, name).await?;
-            summary.coins_renamed += 1;
-            Ok(coin.id)
+    if changed {
+        summary.coins_renamed += 1;
+    }
+    Ok(coin.id)
+}
+
+/// The id a new coin named `name` gets: the first of its candidates no stored coin holds.
+async fn free_coin_id<T: WriteTransaction>(tx: &mut T, name: &str) -> StoreResult<CoinId> {
+    for candidate in CoinId::candidates(name).take(10_000) {
+        if tx
+            .currency(CurrencyKey::CoinId(&candidate))
+            .await?
+            .is_none()
+        {
+            return Ok(candidate);
         }
-        None => {
-            let id = tx.insert_currency(&update.symbol, name).await?;
-            summary.coins_created += 1;
-            Ok(id)
-        }
     }
+    Err(StoreError::Conflict(format!(
+        "every id made from the name '{name}' is taken; give the coin an \"id\""
+    )))
 }
 
 /// Whether a write of `rows` into a table holding `stored` rows is a bulk load (the backend

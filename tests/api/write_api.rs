@@ -306,7 +306,10 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
 
     let created = put_coin(&app, "doge", Some(KEY), json!({"name": "Doge"})).await;
     assert_eq!(created.status, 201);
-    assert_eq!(created.body, json!({"symbol": "DOGE", "name": "Doge"}));
+    assert_eq!(
+        created.body,
+        json!({"symbol": "DOGE", "name": "Doge", "id": "doge"})
+    );
     assert_eq!(created.headers["location"], "/api/v1/coins/DOGE");
     let same = put_coin(&app, "DOGE", Some(KEY), json!({"name": "Doge"})).await;
     assert_eq!(
@@ -316,7 +319,10 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
     let generation = app.store.generation().await.unwrap();
     let renamed = put_coin(&app, "DOGE", Some(KEY), json!({"name": "Dogecoin"})).await;
     assert_eq!(renamed.status, 200);
-    assert_eq!(renamed.body, json!({"symbol": "DOGE", "name": "Dogecoin"}));
+    assert_eq!(
+        renamed.body,
+        json!({"symbol": "DOGE", "name": "Dogecoin", "id": "doge"})
+    );
     assert_eq!(app.store.generation().await.unwrap(), generation + 1);
     assert_eq!(
         app.get_json("/search?name=dogecoin", 200).await,
