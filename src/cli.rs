@@ -80,6 +80,9 @@ pub enum Command {
     Migrate,
     /// Import Kaggle-format CSV files: files, directories of *.csv, .zip archives or http(s) URLs of zips.
     Import(ImportArgs),
+    /// Write the records out: one Kaggle-format CSV per coin into a directory (what `import`
+    /// reads back), or NDJSON into a file or stdout.
+    Export(ExportArgs),
     /// Write a deterministic synthetic data set in the Kaggle CSV format (for benchmarks).
     Gen(GenArgs),
 }
@@ -188,4 +191,40 @@ pub struct GenArgs {
     /// The day every coin's last record is on (YYYY-MM-DD).
     #[arg(long, default_value = "2021-07-06")]
     pub last_day: chrono::NaiveDate,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// csv: one Kaggle-format file per coin (coin_<Name>.csv) into the directory --out;
+    /// ndjson: one record per line into the file --out, or stdout with `--out -`.
+    #[arg(long, value_enum, default_value_t = crate::export::ExportFormat::Csv)]
+    pub format: crate::export::ExportFormat,
+
+    /// The directory (csv; created, must hold no CSV file) or file (ndjson; `-` is stdout).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub out: std::path::PathBuf,
+
+    /// `all` (the default) or comma-separated symbols or names, any case.
+    #[arg(long, default_value = "all")]
+    pub coins: String,
+
+    /// First day (YYYY-MM-DD); default: each coin's first record.
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+
+    /// Last day (YYYY-MM-DD); default: each coin's last record.
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl ExportArgs {
+    pub fn options(&self) -> crate::export::ExportOptions {
+        crate::export::ExportOptions {
+            format: self.format,
+            out: self.out.clone(),
+            coins: self.coins.clone(),
+            from: self.from,
+            to: self.to,
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod cache;
 pub mod cli;
 pub mod domain;
+pub mod export;
 pub mod gen;
 pub mod http;
 pub mod import;

@@ -69,6 +69,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )),
             }
         }
+        Command::Export(args) => {
+            let store = Store::connect(&store_options).await?;
+            store.migrate().await?;
+            let started = std::time::Instant::now();
+            let summary = krispyto::export::run(&store, &args.options())
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{e}\nThe export was not completed; no partial file is left.")
+                })?;
+            // stdout may be the export itself: the summary goes to stderr.
+            eprintln!(
+                "Exported {summary} in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Gen(args) => {
             let options = krispyto::gen::GenOptions {
                 coins: args.coins,

@@ -35,6 +35,8 @@ use super::error::{error_body, ErrorBody};
             exactly as its React frontend calls them."),
         (name = "v1", description = "The read API: coins, candles, markets, search and \
             statistics. Errors are `{\"error\": \"...\"}` with the right 4xx."),
+        (name = "data", description = "Bulk downloads, streamed from the database as they are \
+            read (never cached, never held whole in memory)."),
         (name = "service", description = "Probes, metrics and this description."),
         (name = "web", description = "The web dashboard: one HTML page and its assets, \
             served from the binary."),

@@ -9,6 +9,7 @@ mod write;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::domain::{Currency, DailyRecord, Symbol};
@@ -262,6 +263,33 @@ impl Store {
         }
     }
 
+    /// The records of the selected coins, ordered by coin id then date, read by one query
+    /// whose rows are decoded as they arrive and handed over in batches of
+    /// [`STREAM_BATCH_ROWS`]: memory stays constant however many rows there are (an export
+    /// of millions of rows). The query runs in a task of its own, so reading the database and
+    /// writing out the previous batch overlap; at most [`STREAM_BATCHES_IN_FLIGHT`] batches wait
+    /// to be taken. Dropping the stream (a client that hangs up) stops the query.
+    pub fn stream_records(
+        &self,
+        selection: RecordSelection,
+    ) -> impl Stream<Item = StoreResult<Vec<(i64, DailyRecord)>>> + Send + 'static {
+        let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_BATCHES_IN_FLIGHT);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let result = match &store {
+                Store::Sqlite(pool) => sqlite::stream_records(pool, &selection, &sender).await,
+                Store::Postgres(pool) => postgres::stream_records(pool, &selection, &sender).await,
+            };
+            if let Err(error) = result {
+                // The receiver may be gone already; then nobody is left to tell.
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+        futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|batch| (batch, receiver))
+        })
+    }
+
     /// Creates or renames the given coins and upserts their records, all in one
     /// transaction: either everything is written or nothing is.
     pub async fn apply(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
@@ -274,6 +302,48 @@ impl Store {
             }
         }
     }
+}
+
+/// Which records [`Store::stream_records`] reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSelection {
+    /// These coins only (by id); every coin when `None`.
+    pub currency_ids: Option<Vec<i64>>,
+    /// First and last day, each bound open when `None`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Rows per batch of [`Store::stream_records`]: large enough that handing a batch over costs
+/// nothing per row, small enough (~60 KB) that a few in flight are no memory at all.
+pub const STREAM_BATCH_ROWS: usize = 1_024;
+
+/// Batches read ahead of the consumer before the query waits for it.
+pub const STREAM_BATCHES_IN_FLIGHT: usize = 4;
+
+/// Where a streaming query sends its batches.
+type BatchSender = tokio::sync::mpsc::Sender<StoreResult<Vec<(i64, DailyRecord)>>>;
+
+/// Decodes `rows` into batches and sends them on; stops early, without error, when the
+/// receiver is gone (nobody wants the rest).
+async fn forward_batches<S>(mut rows: S, sender: &BatchSender) -> StoreResult<()>
+where
+    S: Stream<Item = Result<RecordRow, sqlx::Error>> + Unpin,
+{
+    let mut batch = Vec::with_capacity(STREAM_BATCH_ROWS);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(row.into_pair());
+        if batch.len() == STREAM_BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH_ROWS));
+            if sender.send(Ok(full)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Ok(batch)).await;
+    }
+    Ok(())
 }
 
 /// The days a coin's records cover.

@@ -6,10 +6,13 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::WriteTransaction;
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    forward_batches, AllTimeHigh, BatchSender, CoinSpan, CurrencyRow, RecordRow, RecordSelection,
+    StoreError, StoreOptions, StoreResult,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -109,6 +112,36 @@ pub(super) async fn records_between(
     .into_iter()
     .map(RecordRow::into_pair)
     .collect())
+}
+
+pub(super) async fn stream_records(
+    pool: &PgPool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Rows arrive as PostgreSQL sends them and are decoded one by one: the whole answer is
+    // never held, here or in the driver (TCP back-pressure holds the server when we lag).
+    // Only the conditions asked for are in the statement, so the planner sees each shape
+    // (one coin: an index range; every coin: a scan in index order) for what it is.
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE TRUE",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query
+            .push(" AND currency_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    let rows = query.build_query_as::<RecordRow>().fetch(pool);
+    forward_batches(rows, sender).await
 }
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {

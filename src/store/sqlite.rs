@@ -7,7 +7,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::write::WriteTransaction;
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    forward_batches, AllTimeHigh, BatchSender, CoinSpan, CurrencyRow, RecordRow, RecordSelection,
+    StoreError, StoreOptions, StoreResult,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
@@ -154,6 +157,30 @@ pub(super) async fn records_between(
         .into_iter()
         .map(RecordRow::into_pair)
         .collect())
+}
+
+pub(super) async fn stream_records(
+    pool: &SqlitePool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Read in the order of the (currency_id, date) unique index: no sort, first row at once.
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE 1 = 1",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    forward_batches(query.build_query_as::<RecordRow>().fetch(pool), sender).await
 }
 
 pub(super) async fn market_caps_on(

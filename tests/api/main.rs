@@ -9,6 +9,7 @@ mod cache_reads;
 mod cache_redis_outage;
 mod cache_v1;
 mod dashboard;
+mod export;
 mod generated_data;
 mod import_sources;
 mod metrics;

@@ -25,6 +25,7 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/markets"),
     ("get", "/api/v1/search"),
     ("get", "/api/v1/stats"),
+    ("get", "/api/v1/export"),
     ("put", "/api/v1/coins/{symbol}"),
     ("post", "/api/v1/coins/{symbol}/records"),
     ("get", "/"),

@@ -5,6 +5,7 @@
 //! to `analytics`. Answers are plain `Serialize` structs, one per response shape.
 
 pub mod coins;
+pub mod export;
 pub mod markets;
 pub mod search;
 pub mod stats;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(markets::markets))
         .routes(routes!(search::search))
         .routes(routes!(stats::stats))
+        .routes(routes!(export::export))
 }
 
 /// The query string as its `*Params` struct, or a JSON 400 (axum's own rejection would be
