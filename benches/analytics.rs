@@ -12,7 +12,7 @@ use krispyto::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
 use krispyto::analytics::percent::reference_window;
-use krispyto::domain::{Currency, DailyRecord};
+use krispyto::domain::{CoinId, Currency, DailyRecord};
 use krispyto::gen::{generate, GenOptions};
 use krispyto::import::csv::parse_file;
 
@@ -56,6 +56,7 @@ fn window_records(coins: usize) -> Vec<(Currency, Vec<DailyRecord>)> {
                 .collect();
             let currency = Currency {
                 id: id as i64 + 1,
+                coin_id: CoinId::for_name(&coin.name, |_| false),
                 name: coin.name,
                 symbol: coin.symbol,
             };

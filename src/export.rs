@@ -682,13 +682,14 @@ impl CoinCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Symbol;
+    use crate::domain::{CoinId, Symbol};
 
     fn coin(id: i64, name: &str, symbol: &str) -> Currency {
         Currency {
             id,
             name: name.into(),
             symbol: Symbol::parse(symbol).unwrap(),
+            coin_id: CoinId::for_name(name, |_| false),
         }
     }
 

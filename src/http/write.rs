@@ -1,6 +1,7 @@
 //! The write API (API key required):
 //!
-//! - `PUT /api/v1/coins/{symbol}` with `{"name": "..."}` creates the coin (201) or renames it (200).
+//! - `PUT /api/v1/coins/{symbol}` with `{"name": "...", "id": "..."}` (`id` optional: the coin's
+//!   `/api/v3` id) creates the coin (201) or renames it (200).
 //! - `POST /api/v1/coins/{symbol}/records` with a JSON array of
 //!   `{"date","open","high","low","close","volume","market_cap"}` upserts daily records, all or
 //!   none, with exactly the importer's validation; 200 with the counts.
@@ -25,7 +26,7 @@ use utoipa::ToSchema;
 
 use super::error::{error_body, ErrorBody};
 use super::{ApiError, AppState};
-use crate::domain::{DailyRecord, Symbol};
+use crate::domain::{CoinId, DailyRecord, Symbol};
 use crate::import::csv::{parse_row_date, CONTROL_CHARACTER_IN_NAME, MAX_NAME_LEN};
 use crate::store::{CoinUpdate, StoreError};
 
@@ -116,6 +117,10 @@ struct CoinBody {
         example = "Bitcoin"
     )]
     name: String,
+    /// The coin's `/api/v3` id: lowercase letters, digits, '-', '_' or '.', unique. Default:
+    /// the stored id, or for a new coin its CoinGecko id (known coins) or a slug of the name.
+    #[schema(pattern = r"^\s*[a-z0-9][a-z0-9._-]{0,99}\s*$", example = "bitcoin")]
+    id: Option<String>,
 }
 
 /// A coin as written.
@@ -127,6 +132,9 @@ struct WrittenCoin {
     symbol: String,
     #[schema(example = "Bitcoin")]
     name: String,
+    /// The coin's `/api/v3` id.
+    #[schema(example = "bitcoin")]
+    id: String,
 }
 
 // Only describes the body in the OpenAPI document, like `CoinBody`.
@@ -193,7 +201,7 @@ struct InvalidBody {
         (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
         (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
-        (status = 409, description = "The name belongs to another coin.", body = ErrorBody),
+        (status = 409, description = "The name or the id belongs to another coin.", body = ErrorBody),
         (status = 413, description = "The body is larger than the server accepts.", body = ErrorBody),
         (status = 422, description = "The body is JSON but not a valid coin.", body = InvalidBody),
         (status = 500, description = "The database cannot be written.", body = ErrorBody),
@@ -205,17 +213,26 @@ pub async fn put_coin(
     request: Request,
 ) -> Result<Response, WriteError> {
     let (symbol, body) = authorized_write(&state, symbol, request).await?;
-    let name = parse_coin_body(&body)?;
+    let (name, coin_id) = parse_coin_body(&body)?;
     let summary = state
         .store
         .apply(&[CoinUpdate {
             symbol: symbol.clone(),
             name: Some(name.clone()),
+            coin_id,
             records: Vec::new(),
         }])
         .await?;
     state.cache.data_changed(summary.generation).await;
-    let coin = Json(json!({ "symbol": symbol.as_str(), "name": name }));
+    // The id as stored: the one given, or the one kept or made for the coin.
+    let coin_id = state
+        .store
+        .currencies()
+        .await?
+        .into_iter()
+        .find(|c| c.symbol == symbol)
+        .map(|c| c.coin_id);
+    let coin = Json(json!({ "symbol": symbol.as_str(), "name": name, "id": coin_id }));
     if summary.coins_created > 0 {
         let location = HeaderValue::from_str(&format!("/api/v1/coins/{symbol}"))
             .map_err(|_| WriteError::BadRequest("the symbol cannot be a URL".into()))?;
@@ -284,6 +301,7 @@ pub async fn post_records(
         .apply(&[CoinUpdate {
             symbol,
             name: None,
+            coin_id: None,
             records,
         }])
         .await?;
@@ -360,7 +378,7 @@ fn parse_json(body: &[u8]) -> Result<Value, WriteError> {
 }
 
 /// The `name` of a `PUT` body, checked like the importer checks names.
-fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
+fn parse_coin_body(body: &[u8]) -> Result<(String, Option<CoinId>), WriteError> {
     let invalid = |field: &str, reason: String| WriteError::Invalid {
         message: "The coin is not valid; see 'invalid'. Nothing was written.".into(),
         problems: vec![Problem {
@@ -375,12 +393,24 @@ fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
             "the body must be a JSON object {\"name\": \"...\"}".into(),
         ));
     };
-    if let Some(unknown) = object.keys().find(|k| k.as_str() != "name") {
+    if let Some(unknown) = object.keys().find(|k| !matches!(k.as_str(), "name" | "id")) {
         return Err(invalid(
             unknown,
-            "is not a coin field; the only field is 'name'".into(),
+            "is not a coin field; the fields are 'name' and 'id' (optional)".into(),
         ));
     }
+    let coin_id = match object.get("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(raw)) => {
+            Some(CoinId::parse(raw).map_err(|reason| invalid("id", reason))?)
+        }
+        Some(other) => {
+            return Err(invalid(
+                "id",
+                format!("must be a string, not {}", json_kind(other)),
+            ))
+        }
+    };
     let name = match object.get("name") {
         None => return Err(invalid("name", "is missing".into())),
         Some(Value::String(name)) => name.trim(),
@@ -403,7 +433,7 @@ fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
     if name.chars().any(char::is_control) {
         return Err(invalid("name", CONTROL_CHARACTER_IN_NAME.into()));
     }
-    Ok(name.to_owned())
+    Ok((name.to_owned(), coin_id))
 }
 
 /// Every record of the body, validated as the importer validates CSV rows, sorted by date.
@@ -587,7 +617,7 @@ mod tests {
             }
         }
         assert_eq!(
-            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap(),
+            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap().0,
             "Bitcoin"
         );
     }
@@ -642,9 +672,15 @@ mod tests {
     fn coin_bodies_need_a_name() {
         assert_eq!(
             parse_coin_body(br#"{"name": "  Bitcoin "}"#).ok(),
-            Some("Bitcoin".into())
+            Some(("Bitcoin".into(), None))
+        );
+        assert_eq!(
+            parse_coin_body(br#"{"name": "Bitcoin", "id": " bitcoin "}"#).ok(),
+            Some(("Bitcoin".into(), Some(CoinId::parse("bitcoin").unwrap())))
         );
         for body in [
+            r#"{"name": "x", "id": "Not An Id"}"#,
+            r#"{"name": "x", "id": 5}"#,
             r#"{}"#,
             r#"{"name": ""}"#,
             r#"{"name": 5}"#,

@@ -268,6 +268,7 @@ fn into_update(mut coin: CoinRows, file_names: &[String]) -> Result<CoinUpdate, 
     Ok(CoinUpdate {
         symbol: coin.symbol,
         name: Some(coin.name),
+        coin_id: None,
         records,
     })
 }

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 pub use write::{CoinUpdate, WriteSummary};
 
@@ -115,6 +115,12 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        // Migration 0004 added coin ids and set the known ones; the others are slugs, which
+        // are made here (SQLite has no regular expressions). A no-op once every coin has one.
+        match self {
+            Store::Sqlite(pool) => sqlite::fill_missing_coin_ids(pool).await?,
+            Store::Postgres(pool) => postgres::fill_missing_coin_ids(pool).await?,
         }
         Ok(())
     }
@@ -247,6 +253,23 @@ impl Store {
         }
     }
 
+    /// Each coin's highest and lowest daily close on or before `up_to`, each reached earliest,
+    /// for the given coins (every coin when `None`), ordered by coin id: coins with a record
+    /// by then only. One query, two index probes per coin.
+    pub async fn close_extremes(
+        &self,
+        currency_ids: Option<&[i64]>,
+        up_to: NaiveDate,
+    ) -> StoreResult<Vec<CloseExtremes>> {
+        if currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::close_extremes(pool, currency_ids, up_to).await,
+            Store::Postgres(pool) => postgres::close_extremes(pool, currency_ids, up_to).await,
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -364,6 +387,53 @@ pub struct AllTimeHigh {
     pub date: NaiveDate,
 }
 
+/// A coin's highest and lowest daily close up to some day, each with the earliest day it
+/// was reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CloseExtremes {
+    pub currency_id: i64,
+    pub highest: f64,
+    pub highest_date: NaiveDate,
+    pub lowest: f64,
+    pub lowest_date: NaiveDate,
+}
+
+impl CloseExtremes {
+    fn from_row(
+        (currency_id, highest, highest_date, lowest, lowest_date): (
+            i64,
+            f64,
+            NaiveDate,
+            f64,
+            NaiveDate,
+        ),
+    ) -> CloseExtremes {
+        CloseExtremes {
+            currency_id,
+            highest,
+            highest_date,
+            lowest,
+            lowest_date,
+        }
+    }
+}
+
+/// The ids to give the coins (id, name, stored id) that have none, taking care that every id
+/// stays unique.
+fn missing_coin_ids(coins: Vec<(i64, String, Option<String>)>) -> Vec<(i64, CoinId)> {
+    let mut taken: std::collections::HashSet<String> =
+        coins.iter().filter_map(|(_, _, id)| id.clone()).collect();
+    let mut assigned = Vec::new();
+    for (id, name, stored) in coins {
+        if stored.is_none() {
+            let coin_id = CoinId::for_name(&name, |candidate| taken.contains(candidate));
+            taken.insert(coin_id.as_str().to_owned());
+            assigned.push((id, coin_id));
+        }
+    }
+    assigned
+}
+
 /// A record row as read back from either backend.
 #[derive(sqlx::FromRow)]
 struct RecordRow {
@@ -399,6 +469,8 @@ struct CurrencyRow {
     id: i64,
     name: String,
     symbol: String,
+    /// Set on every row once `Store::migrate` has run.
+    coin_id: Option<String>,
 }
 
 impl CurrencyRow {
@@ -409,10 +481,15 @@ impl CurrencyRow {
                 self.id
             ))
         })?;
+        let coin_id = match self.coin_id {
+            Some(id) => CoinId::from_stored(id),
+            None => CoinId::for_name(&self.name, |_| false),
+        };
         Ok(Currency {
             id: self.id,
             name: self.name,
             symbol,
+            coin_id,
         })
     }
 }

@@ -10,10 +10,10 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::WriteTransaction;
 use super::{
-    forward_batches, AllTimeHigh, BatchSender, CoinSpan, CurrencyRow, RecordRow, RecordSelection,
-    StoreError, StoreOptions, StoreResult,
+    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
 };
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
 /// the bound arrays a few MB.
@@ -31,7 +31,7 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Pg
 }
 
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol, coin_id FROM currency ORDER BY id")
         .fetch_all(pool)
         .await?
         .into_iter()
@@ -182,6 +182,53 @@ pub(super) async fn all_time_highs(
         .collect())
 }
 
+pub(super) async fn close_extremes(
+    pool: &PgPool,
+    currency_ids: Option<&[i64]>,
+    up_to: NaiveDate,
+) -> StoreResult<Vec<CloseExtremes>> {
+    // Two probes per coin, one of each record_currency_close_*_idx: the first row on or before
+    // the day in (close desc, date) and in (close, date) order.
+    let rows: Vec<(i64, f64, NaiveDate, f64, NaiveDate)> = sqlx::query_as(
+        "SELECT c.id, hi.close, hi.date, lo.close, lo.date FROM currency c \
+         CROSS JOIN LATERAL (SELECT close, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY close DESC, date LIMIT 1) hi \
+         CROSS JOIN LATERAL (SELECT close, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY close, date LIMIT 1) lo \
+         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
+         ORDER BY c.id",
+    )
+    .bind(up_to)
+    .bind(currency_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(CloseExtremes::from_row).collect())
+}
+
+/// Gives every coin without an id one (see `CoinId::for_name`), in id order.
+pub(super) async fn fill_missing_coin_ids(pool: &PgPool) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // One writer at a time: two servers starting at once must not both pick ids.
+    sqlx::query("LOCK TABLE currency IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let coins: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, name, coin_id FROM currency ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, coin_id) in missing_coin_ids(coins) {
+        sqlx::query("UPDATE currency SET coin_id = $1 WHERE id = $2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 pub(super) async fn record_count(pool: &PgPool) -> StoreResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
         .fetch_one(pool)
@@ -308,22 +355,39 @@ impl Columns {
 
 impl WriteTransaction for Writer {
     async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
-        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(CurrencyRow::into_currency)
-            .collect()
+        sqlx::query_as::<_, CurrencyRow>(
+            "SELECT id, name, symbol, coin_id FROM currency ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?
+        .into_iter()
+        .map(CurrencyRow::into_currency)
+        .collect()
     }
 
-    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("INSERT INTO currency (name, symbol) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(symbol.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?,
+    async fn insert_currency(
+        &mut self,
+        symbol: &Symbol,
+        name: &str,
+        coin_id: &CoinId,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO currency (name, symbol, coin_id) VALUES ($1, $2, $3) RETURNING id",
         )
+        .bind(name)
+        .bind(symbol.as_str())
+        .bind(coin_id.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()> {
+        sqlx::query("UPDATE currency SET coin_id = $1 WHERE id = $2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {

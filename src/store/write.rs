@@ -1,7 +1,7 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 use super::{StoreError, StoreResult};
 
@@ -11,6 +11,9 @@ pub struct CoinUpdate {
     pub symbol: Symbol,
     /// `None` keeps the stored name (the coin must exist then).
     pub name: Option<String>,
+    /// The coin's `/api/v3` id. `None` keeps the stored id, or gives a new coin its known
+    /// CoinGecko id or a unique slug of its name.
+    pub coin_id: Option<CoinId>,
     /// Sorted by date, one record per date.
     pub records: Vec<DailyRecord>,
 }
@@ -31,8 +34,14 @@ pub struct WriteSummary {
 /// The statements one backend runs inside the write transaction.
 pub(crate) trait WriteTransaction: Sized {
     async fn currencies(&mut self) -> StoreResult<Vec<Currency>>;
-    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64>;
+    async fn insert_currency(
+        &mut self,
+        symbol: &Symbol,
+        name: &str,
+        coin_id: &CoinId,
+    ) -> StoreResult<i64>;
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()>;
+    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()>;
     /// The coin's stored records, sorted by date.
     async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
@@ -116,8 +125,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
     Ok(summary)
 }
 
-/// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
-/// another symbol already uses.
+/// Finds the coin by symbol, creating or renaming it (name and id) as `update` asks; refuses
+/// a name or an id that another symbol already uses.
 async fn ensure_currency<T: WriteTransaction>(
     tx: &mut T,
     known: &mut Vec<Currency>,
@@ -130,41 +139,71 @@ async fn ensure_currency<T: WriteTransaction>(
             .find(|c| c.name == name && c.symbol != update.symbol)
             .map(|c| c.symbol.clone())
     };
-    let existing = known.iter().position(|c| c.symbol == update.symbol);
-    match (existing, &update.name) {
-        (Some(index), None) => Ok(known[index].id),
-        (Some(index), Some(name)) if known[index].name == *name => Ok(known[index].id),
-        (Some(index), Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot rename {} to '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
-            tx.rename_currency(known[index].id, name).await?;
-            known[index].name = name.clone();
-            summary.coins_renamed += 1;
-            Ok(known[index].id)
-        }
-        (None, None) => Err(StoreError::Conflict(format!(
-            "there is no coin with symbol {}; create it first",
-            update.symbol
-        ))),
-        (None, Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot add {} as '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
-            let id = tx.insert_currency(&update.symbol, name).await?;
-            known.push(Currency {
-                id,
-                name: name.clone(),
-                symbol: update.symbol.clone(),
-            });
-            summary.coins_created += 1;
-            Ok(id)
+    let id_taken_by_other = |known: &[Currency], id: &CoinId| {
+        known
+            .iter()
+            .find(|c| c.coin_id == *id && c.symbol != update.symbol)
+            .map(|c| c.symbol.clone())
+    };
+    if let Some(id) = &update.coin_id {
+        if let Some(other) = id_taken_by_other(known, id) {
+            return Err(StoreError::Conflict(format!(
+                "cannot give {} the id '{id}': that id belongs to {other}",
+                update.symbol
+            )));
         }
     }
+    let Some(index) = known.iter().position(|c| c.symbol == update.symbol) else {
+        let Some(name) = &update.name else {
+            return Err(StoreError::Conflict(format!(
+                "there is no coin with symbol {}; create it first",
+                update.symbol
+            )));
+        };
+        if let Some(other) = name_taken_by_other(known, name) {
+            return Err(StoreError::Conflict(format!(
+                "cannot add {} as '{name}': that name belongs to {other}",
+                update.symbol
+            )));
+        }
+        let coin_id = update.coin_id.clone().unwrap_or_else(|| {
+            CoinId::for_name(name, |candidate| {
+                known.iter().any(|c| c.coin_id.as_str() == candidate)
+            })
+        });
+        let id = tx.insert_currency(&update.symbol, name, &coin_id).await?;
+        known.push(Currency {
+            id,
+            name: name.clone(),
+            symbol: update.symbol.clone(),
+            coin_id,
+        });
+        summary.coins_created += 1;
+        return Ok(id);
+    };
+    let mut changed = false;
+    if let Some(name) = update.name.as_ref().filter(|n| **n != known[index].name) {
+        if let Some(other) = name_taken_by_other(known, name) {
+            return Err(StoreError::Conflict(format!(
+                "cannot rename {} to '{name}': that name belongs to {other}",
+                update.symbol
+            )));
+        }
+        tx.rename_currency(known[index].id, name).await?;
+        known[index].name = name.clone();
+        changed = true;
+    }
+    if let Some(coin_id) = update
+        .coin_id
+        .as_ref()
+        .filter(|id| **id != known[index].coin_id)
+    {
+        tx.set_coin_id(known[index].id, coin_id).await?;
+        known[index].coin_id = coin_id.clone();
+        changed = true;
+    }
+    if changed {
+        summary.coins_renamed += 1;
+    }
+    Ok(known[index].id)
 }
