@@ -83,6 +83,9 @@ pub enum Command {
     /// Write the records out: one Kaggle-format CSV per coin into a directory (what `import`
     /// reads back), or NDJSON into a file or stdout.
     Export(ExportArgs),
+    /// Fetch the days the database lacks from a CoinGecko API v3 source (CoinGecko Pro, or
+    /// another krispyto's /api/v3).
+    Sync(SyncArgs),
     /// Write a deterministic synthetic data set in the Kaggle CSV format (for benchmarks).
     Gen(GenArgs),
 }
@@ -226,5 +229,53 @@ impl ExportArgs {
             from: self.from,
             to: self.to,
         }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// The source's API v3 base URL: https://pro-api.coingecko.com/api/v3, or
+    /// http://HOST:PORT/api/v3 of another krispyto.
+    #[arg(long, env = "KRISPYTO_SYNC_SOURCE")]
+    pub source: String,
+
+    /// `all` (every coin the source lists) or comma-separated ids (bitcoin,ethereum: added
+    /// when missing). Default: the coins already in the database.
+    #[arg(long)]
+    pub coins: Option<String>,
+
+    /// Fetch from this day (YYYY-MM-DD) instead of each coin's last stored day.
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+
+    /// The source's API key (sent as CoinGecko expects it).
+    #[arg(long, env = "KRISPYTO_SYNC_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// The most requests a minute (CoinGecko's public limit is 30).
+    #[arg(long, env = "KRISPYTO_SYNC_REQUESTS_PER_MINUTE", default_value_t = 30)]
+    pub requests_per_minute: u32,
+
+    /// Days of daily candles per request (CoinGecko allows 180).
+    #[arg(long, env = "KRISPYTO_SYNC_CHUNK_DAYS", default_value_t = crate::sync::DEFAULT_CHUNK_DAYS)]
+    pub chunk_days: u32,
+
+    /// Never draw the progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl SyncArgs {
+    pub fn options(&self) -> Result<crate::sync::SyncOptions, String> {
+        let mut source = crate::sync::source::SourceSettings::new(&self.source);
+        source.api_key = self.api_key.clone().filter(|k| !k.trim().is_empty());
+        source.requests_per_minute = self.requests_per_minute.max(1);
+        Ok(crate::sync::SyncOptions {
+            source,
+            coins: crate::sync::CoinChoice::parse(self.coins.as_deref())?,
+            since: self.since,
+            chunk_days: self.chunk_days.max(1),
+            progress: !self.quiet,
+        })
     }
 }

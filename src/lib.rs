@@ -14,6 +14,7 @@ pub mod http;
 pub mod import;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 #[cfg(test)]

@@ -85,6 +85,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Sync(args) => {
+            let options = args.options().map_err(|reason| anyhow::anyhow!("{reason}"))?;
+            let store = Store::connect(&store_options).await?;
+            store.migrate().await?;
+            let report = krispyto::sync::sync(&store, &options).await?;
+            println!("{report}");
+            let failed = report.coins.iter().filter(|c| c.result.is_err()).count();
+            anyhow::ensure!(
+                failed == 0,
+                "{failed} of {} coins were not synced (listed above); run the sync again once \
+                 the cause is fixed: what was synced stays",
+                report.coins.len()
+            );
+            Ok(())
+        }
         Command::Gen(args) => {
             let options = krispyto::gen::GenOptions {
                 coins: args.coins,
