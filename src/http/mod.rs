@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod openapi;
 mod search;
 pub mod v1;
+pub mod v3;
 mod web;
 mod write;
 
@@ -59,6 +60,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::docs))
         .routes(routes!(openapi::docs_asset))
         .merge(v1::router())
+        .merge(v3::router())
         .merge(web::router())
         .routes(routes!(write::put_coin))
         .routes(routes!(write::post_records))
