@@ -86,7 +86,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sync(args) => {
-            let options = args.options().map_err(|reason| anyhow::anyhow!("{reason}"))?;
+            let options = args
+                .options()
+                .map_err(|reason| anyhow::anyhow!("{reason}"))?;
             let store = Store::connect(&store_options).await?;
             store.migrate().await?;
             let report = krispyto::sync::sync(&store, &options).await?;

@@ -64,7 +64,9 @@ impl std::fmt::Display for JoinError {
                 "a candle is stamped {timestamp_ms} ms, not 00:00 UTC: the source does not give \
                  daily candles"
             ),
-            JoinError::Conflict { day } => write!(f, "{day}: the source sent two different candles"),
+            JoinError::Conflict { day } => {
+                write!(f, "{day}: the source sent two different candles")
+            }
             JoinError::Invalid { day, reason } => write!(f, "{day}: {reason}"),
         }
     }
@@ -88,7 +90,11 @@ pub fn join(
         }
         if let Some(seen) = by_day.insert(day, *candle) {
             // Overlapping chunks repeat a day; the same values are no conflict.
-            if seen.iter().zip(candle).any(|(a, b)| a.to_bits() != b.to_bits()) {
+            if seen
+                .iter()
+                .zip(candle)
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+            {
                 return Err(JoinError::Conflict { day });
             }
         }
@@ -105,8 +111,8 @@ pub fn join(
         let (Some(volume), Some(market_cap)) = (volumes.get(&day), caps.get(&day)) else {
             continue;
         };
-        let record = DailyRecord::new(day, open, high, low, close, *volume, *market_cap)
-            .map_err(|violation| {
+        let record = DailyRecord::new(day, open, high, low, close, *volume, *market_cap).map_err(
+            |violation| {
                 let field = violation.field.json_name();
                 // "high 1 is below low 2" names its field already; "-1 is negative" does not.
                 let reason = if violation.reason.starts_with(field) {
@@ -115,7 +121,8 @@ pub fn join(
                     format!("{field} {}", violation.reason)
                 };
                 JoinError::Invalid { day, reason }
-            })?;
+            },
+        )?;
         records.push(record);
     }
     Ok(records)
@@ -153,10 +160,7 @@ mod tests {
 
     #[test]
     fn a_timestamp_at_midnight_closes_the_day_before() {
-        assert_eq!(
-            record_day(1_625_616_000_000.0),
-            Some(day("2021-07-06"))
-        );
+        assert_eq!(record_day(1_625_616_000_000.0), Some(day("2021-07-06")));
         assert_eq!(close_instant(day("2021-07-06")), 1_625_616_000);
         assert_eq!(record_day(1_625_616_000_001.0), None);
         assert_eq!(record_day(1_625_616_000_000.5), None);

@@ -144,7 +144,11 @@ impl fmt::Display for SyncReport {
         )?;
         for coin in &self.coins {
             if let Err(reason) = &coin.result {
-                write!(f, "\nfailed: {}: {reason}; nothing of it was written", coin.coin_id)?;
+                write!(
+                    f,
+                    "\nfailed: {}: {reason}; nothing of it was written",
+                    coin.coin_id
+                )?;
             }
         }
         Ok(())
@@ -250,10 +254,12 @@ async fn targets(
             let listed = source.coins().await.map_err(SyncError::List)?;
             return Ok(listed
                 .iter()
-                .map(|coin| match currencies.iter().find(|c| c.coin_id.as_str() == coin.id) {
-                    Some(c) => Ok(stored(c)),
-                    None => new_target(coin),
-                })
+                .map(
+                    |coin| match currencies.iter().find(|c| c.coin_id.as_str() == coin.id) {
+                        Some(c) => Ok(stored(c)),
+                        None => new_target(coin),
+                    },
+                )
                 .collect());
         }
         CoinChoice::Listed(ids) => ids.clone(),
@@ -339,9 +345,10 @@ async fn sync_coin(
             Ok(mut chunk) => candles.append(&mut chunk),
             Err(error) => {
                 // 400/401/403 on the candles: the plan (or the source) has no daily candles.
-                if error.refused_status().is_some_and(|s| {
-                    matches!(s.as_u16(), 400 | 401 | 403)
-                }) {
+                if error
+                    .refused_status()
+                    .is_some_and(|s| matches!(s.as_u16(), 400 | 401 | 403))
+                {
                     return Err(CoinFailure::Fatal(SyncError::NoDailyCandles(
                         error.to_string(),
                     )));
@@ -411,9 +418,14 @@ mod tests {
         assert_eq!(CoinChoice::parse(Some(" ALL ")), Ok(CoinChoice::All));
         assert_eq!(
             CoinChoice::parse(Some("bitcoin, ethereum,bitcoin")),
-            Ok(CoinChoice::Listed(vec!["bitcoin".into(), "ethereum".into()]))
+            Ok(CoinChoice::Listed(vec![
+                "bitcoin".into(),
+                "ethereum".into()
+            ]))
         );
-        assert!(CoinChoice::parse(Some(",")).unwrap_err().contains("no coin"));
+        assert!(CoinChoice::parse(Some(","))
+            .unwrap_err()
+            .contains("no coin"));
         assert!(CoinChoice::parse(Some("Bitcoin"))
             .unwrap_err()
             .contains("--coins"));

@@ -16,6 +16,7 @@ mod metrics;
 mod openapi;
 mod real_data;
 mod search_and_service;
+mod sync;
 mod v1_coins;
 mod v1_markets;
 mod v1_real_data;
