@@ -146,9 +146,52 @@ pub struct ServeArgs {
     /// The largest request body (bytes) the write routes accept.
     #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Run `krispyto sync` inside the server every DURATION (e.g. 6h, 30m): at start, then
+    /// that long after each run. With several replicas on one PostgreSQL only one syncs at a
+    /// time. Needs --sync-source.
+    #[arg(long, env = "KRISPYTO_SYNC_EVERY", value_name = "DURATION", requires = "sync_source")]
+    pub sync_every: Option<String>,
+
+    /// The source of --sync-every (as `sync --source`).
+    #[arg(long, env = "KRISPYTO_SYNC_SOURCE")]
+    pub sync_source: Option<String>,
+
+    /// The source's API key (as `sync --api-key`).
+    #[arg(long, env = "KRISPYTO_SYNC_API_KEY", hide_env_values = true)]
+    pub sync_api_key: Option<String>,
+
+    /// The coins of --sync-every (as `sync --coins`; default: those in the database).
+    #[arg(long, env = "KRISPYTO_SYNC_COINS")]
+    pub sync_coins: Option<String>,
+
+    /// The most requests a minute of --sync-every.
+    #[arg(long, env = "KRISPYTO_SYNC_REQUESTS_PER_MINUTE", default_value_t = 30)]
+    pub sync_requests_per_minute: u32,
 }
 
 impl ServeArgs {
+    /// `--sync-every` and its source, parsed; `None` when no periodic sync is asked for.
+    pub fn periodic_sync(&self) -> Result<Option<crate::sync::PeriodicSync>, String> {
+        let Some(every) = &self.sync_every else {
+            return Ok(None);
+        };
+        let every = crate::sync::parse_every(every).map_err(|r| format!("--sync-every: {r}"))?;
+        let args = SyncArgs {
+            source: self.sync_source.clone().unwrap_or_default(),
+            coins: self.sync_coins.clone(),
+            since: None,
+            api_key: self.sync_api_key.clone(),
+            requests_per_minute: self.sync_requests_per_minute,
+            chunk_days: crate::sync::DEFAULT_CHUNK_DAYS,
+            quiet: true,
+        };
+        Ok(Some(crate::sync::PeriodicSync {
+            every,
+            options: args.options()?,
+        }))
+    }
+
     pub fn cache_settings(&self) -> CacheSettings {
         CacheSettings {
             max_bytes: self.cache_max_bytes,

@@ -31,6 +31,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let store_options = cli.database.store_options();
     match cli.command {
         Command::Serve(args) => {
+            let sync = args
+                .periodic_sync()
+                .map_err(|reason| anyhow::anyhow!("{reason}"))?;
             let app = Application::build(AppConfig {
                 cache: args.cache_settings(),
                 writes: WriteSettings {
@@ -40,6 +43,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 addr: args.addr,
                 store: store_options,
                 data: args.data,
+                sync,
             })
             .await?;
             app.run_until_stopped().await

@@ -12,6 +12,7 @@ use crate::cache::{CacheSettings, ResponseCache};
 use crate::http::{router, ApiKeys, AppState};
 use crate::import::{self, source::Source, Progress};
 use crate::store::{Store, StoreOptions};
+use crate::sync::PeriodicSync;
 
 /// What the server needs to start.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct AppConfig {
     pub data: Option<String>,
     pub cache: CacheSettings,
     pub writes: WriteSettings,
+    /// `--sync-every`: keep the database current from a CoinGecko v3 source.
+    pub sync: Option<PeriodicSync>,
 }
 
 /// Who may write, and how much at once.
@@ -62,6 +65,7 @@ pub struct Application {
     api_keys: ApiKeys,
     max_body_bytes: usize,
     generation_poll: Duration,
+    sync: Option<PeriodicSync>,
 }
 
 impl Application {
@@ -106,6 +110,7 @@ impl Application {
             api_keys,
             max_body_bytes: config.writes.max_body_bytes,
             generation_poll: config.cache.generation_poll,
+            sync: config.sync,
         })
     }
 
@@ -146,6 +151,19 @@ impl Application {
         let _background = self
             .cache
             .spawn_background(self.store.clone(), self.generation_poll);
+        // Aborted when dropped, at the end of this function: the sync stops with the server
+        // (a sync cut short leaves whole coins behind: each is its own transaction).
+        let _sync = self.sync.clone().map(|periodic| {
+            let (store, cache) = (self.store.clone(), self.cache.clone());
+            AbortOnDrop(tokio::spawn(crate::sync::run_periodically(
+                store,
+                periodic,
+                move |generation| {
+                    let cache = cache.clone();
+                    async move { cache.data_changed(generation).await }
+                },
+            )))
+        });
         tracing::info!(addr = %self.local_addr, database = self.store.backend(), "krispyto is serving");
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
@@ -153,6 +171,15 @@ impl Application {
             .context("the server stopped with an error")?;
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// A task that ends when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -313,6 +313,18 @@ impl Store {
         })
     }
 
+    /// The right to run a periodic sync: on PostgreSQL a session-level advisory lock, so that
+    /// of several replicas on one database only one syncs at a time (`None`: another holds
+    /// it). On SQLite there is one server per file, so it is always granted.
+    pub async fn try_sync_lock(&self) -> StoreResult<Option<SyncLock>> {
+        match self {
+            Store::Sqlite(_) => Ok(Some(SyncLock(None))),
+            Store::Postgres(pool) => Ok(postgres::try_advisory_lock(pool, SYNC_LOCK_KEY)
+                .await?
+                .map(|conn| SyncLock(Some(conn)))),
+        }
+    }
+
     /// Creates or renames the given coins and upserts their records, all in one
     /// transaction: either everything is written or nothing is.
     pub async fn apply(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
@@ -323,6 +335,24 @@ impl Store {
                 postgres::after_write(pool, summary.inserted).await;
                 Ok(summary)
             }
+        }
+    }
+}
+
+/// The advisory lock key of the periodic sync ("krispyto sync" in ASCII, as a number no other
+/// application is likely to pick).
+const SYNC_LOCK_KEY: i64 = 0x6B72_6973_7379_6E63;
+
+/// Held while a periodic sync runs (see [`Store::try_sync_lock`]). The lock lives in a
+/// connection of its own, outside the pool: if this is dropped without `release`, closing the
+/// connection ends the session, and PostgreSQL releases the lock with it.
+pub struct SyncLock(Option<sqlx::PgConnection>);
+
+impl SyncLock {
+    /// Releases the lock (closes its connection).
+    pub async fn release(self) {
+        if let Some(conn) = self.0 {
+            postgres::release_advisory_lock(conn, SYNC_LOCK_KEY).await;
         }
     }
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::WriteTransaction;
 use super::{
@@ -112,6 +112,31 @@ pub(super) async fn records_between(
     .into_iter()
     .map(RecordRow::into_pair)
     .collect())
+}
+
+/// Takes the session-level advisory lock `key` on a connection of its own (detached from the
+/// pool, so it never goes back to it holding the lock); `None` when another session holds it.
+pub(super) async fn try_advisory_lock(pool: &PgPool, key: i64) -> StoreResult<Option<PgConnection>> {
+    let mut conn = pool.acquire().await?.detach();
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(&mut conn)
+        .await?;
+    if locked {
+        Ok(Some(conn))
+    } else {
+        let _ = conn.close().await;
+        Ok(None)
+    }
+}
+
+/// Releases the lock and closes the connection (which would release it anyway).
+pub(super) async fn release_advisory_lock(mut conn: PgConnection, key: i64) {
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut conn)
+        .await;
+    let _ = conn.close().await;
 }
 
 pub(super) async fn stream_records(

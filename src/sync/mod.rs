@@ -395,6 +395,71 @@ async fn write(
     })
 }
 
+/// `serve --sync-every`: the sync, every `every`, inside the server.
+#[derive(Debug, Clone)]
+pub struct PeriodicSync {
+    pub every: Duration,
+    pub options: SyncOptions,
+}
+
+/// Runs `periodic` forever: a first sync at once, then one every `periodic.every` after the
+/// previous one ended. Each run first takes the store's sync lock, so of several replicas on
+/// one PostgreSQL only one syncs at a time; the others skip that turn. After a run that wrote
+/// something, `changed` is told the new data generation (this server serves the new days at
+/// once; the others see the generation move, as after any write).
+pub async fn run_periodically<F, Fut>(store: Store, periodic: PeriodicSync, changed: F)
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut options = periodic.options;
+    options.progress = false;
+    loop {
+        match store.try_sync_lock().await {
+            Ok(Some(lock)) => {
+                match sync(&store, &options).await {
+                    Ok(report) => {
+                        let generation = report.totals().generation;
+                        if report.all_synced() {
+                            tracing::info!("{report}");
+                        } else {
+                            tracing::warn!("{report}");
+                        }
+                        if generation > 0 {
+                            changed(generation).await;
+                        }
+                    }
+                    Err(error) => tracing::error!(%error, "the periodic sync failed"),
+                }
+                lock.release().await;
+            }
+            Ok(None) => tracing::info!("another server is syncing this database; skipping this turn"),
+            Err(error) => tracing::error!(%error, "the periodic sync cannot take its lock"),
+        }
+        tokio::time::sleep(periodic.every).await;
+    }
+}
+
+/// `6h`, `30m`, `90s`, `1d`: a whole number and a unit.
+pub fn parse_every(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let bad = || format!("'{raw}' is not a duration: give a whole number and s, m, h or d (e.g. 6h)");
+    let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    if number == 0 {
+        return Err(format!("'{raw}' is no time at all: give at least 1s"));
+    }
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
 fn progress_bar(enabled: bool, coins: usize) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -411,6 +476,17 @@ fn progress_bar(enabled: bool, coins: usize) -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_every("6h"), Ok(Duration::from_secs(21_600)));
+        assert_eq!(parse_every(" 90s "), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_every("1d"), Ok(Duration::from_secs(86_400)));
+        for bad in ["", "h", "6", "6 h", "6w", "-1h", "1.5h"] {
+            assert!(parse_every(bad).unwrap_err().contains("duration"), "{bad}");
+        }
+        assert!(parse_every("0m").unwrap_err().contains("at least"));
+    }
 
     #[test]
     fn coin_choices() {

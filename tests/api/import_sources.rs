@@ -208,6 +208,7 @@ async fn serve_imports_data_into_an_empty_database_only() {
         data,
         cache: Default::default(),
         writes: Default::default(),
+        sync: None,
     })
     .await
     .unwrap();

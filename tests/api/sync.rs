@@ -16,14 +16,15 @@ use serde_json::json;
 use krispyto::domain::{DailyRecord, Symbol};
 use krispyto::store::{CoinUpdate, Store};
 use krispyto::sync::source::SourceSettings;
-use krispyto::sync::{self, CoinChoice, SyncError, SyncOptions};
+use krispyto::sync::{self, CoinChoice, PeriodicSync, SyncError, SyncOptions};
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestDatabase};
 use crate::on_both_stores;
 
 on_both_stores!(
     a_full_mirror_is_identical_and_stays_current,
     faults_are_retried_or_fail_their_coin_alone,
+    the_server_syncs_by_itself_with_sync_every,
 );
 
 /// Fast retries and no rate limit worth waiting for: tests must not sleep for real.
@@ -352,4 +353,58 @@ async fn a_source_without_daily_candles_is_refused() {
     assert!(message.contains("daily open/high/low/close"), "{message}");
     assert!(message.contains("--api-key"), "{message}");
     assert_eq!(mirror.store.record_count().await.unwrap(), 0);
+}
+
+/// `serve --sync-every`: the server syncs at start (and then every period), and serves the
+/// new days at once.
+async fn the_server_syncs_by_itself_with_sync_every(backend: Backend) {
+    let source = spawn_app(Backend::Sqlite).await;
+    source.import_real_data().await;
+    let base = format!("{}/api/v3", source.address);
+    let periodic = PeriodicSync {
+        every: Duration::from_secs(3600),
+        options: options(&base, CoinChoice::Listed(vec!["bitcoin".into(), "dogecoin".into()])),
+    };
+    let mirror = spawn_app_with(backend, |config| config.sync = Some(periodic)).await;
+    // Wait (up to a minute, not a timed assertion) for the first run to have written.
+    let mut coins = serde_json::Value::Null;
+    for _ in 0..600 {
+        coins = mirror.get_json("/api/v1/coins", 200).await;
+        if coins.as_array().is_some_and(|c| c.len() == 2) && coins[1]["last_date"] == "2021-07-06" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(coins[0]["symbol"], "BTC", "{coins}");
+    assert_eq!(coins[1]["symbol"], "DOGE", "{coins}");
+    assert_eq!(coins[1]["last_date"], "2021-07-06", "{coins}");
+    // Served at once, past the cache: the latest close is the source's.
+    let btc = mirror.get_json("/dashboard?id=btc", 200).await;
+    assert_eq!(btc[0]["price"], 34235.19345116);
+    let source_btc = &everything(&source.store).await["bitcoin"];
+    let mirror_btc = &everything(&mirror.store).await["bitcoin"];
+    assert_eq!(source_btc.2.len(), mirror_btc.2.len());
+}
+
+/// Of several replicas on one PostgreSQL only one holds the sync lock at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_one_replica_holds_the_sync_lock() {
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let (first, second) = (db.connect().await, db.connect().await);
+    let lock = first
+        .try_sync_lock()
+        .await
+        .unwrap()
+        .expect("the first replica takes the lock");
+    assert!(second.try_sync_lock().await.unwrap().is_none());
+    assert!(first.try_sync_lock().await.unwrap().is_none(), "not even twice in one process");
+    lock.release().await;
+    let lock = second
+        .try_sync_lock()
+        .await
+        .unwrap()
+        .expect("free again once released");
+    lock.release().await;
+    first.close().await;
+    second.close().await;
 }
