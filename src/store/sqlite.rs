@@ -13,9 +13,6 @@ use super::{
 };
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
-/// Rows the SQLite worker thread may read ahead of a consumer (see `connect`).
-const ROW_BUFFER_ROWS: usize = 4_096;
-
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
 const INSERT_BATCH_ROWS: usize = 4_000;
 
@@ -28,11 +25,7 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10))
-        // SQLite runs on a worker thread that hands rows over through a channel; with sqlx's
-        // default of 50 rows, a streamed export spends most of its time waking one side or
-        // the other (a profile showed futex wake-ups on top). Rows are small (~0.5 KB).
-        .row_buffer_size(ROW_BUFFER_ROWS);
+        .busy_timeout(std::time::Duration::from_secs(10));
     Ok(SqlitePoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
