@@ -22,5 +22,6 @@ mod v1_markets;
 mod v1_real_data;
 mod v1_search;
 mod v1_stats;
+mod v3;
 mod web;
 mod write_api;
