@@ -35,7 +35,7 @@ pub struct ExportParams {
     #[param(value_type = Option<NaiveDate>, example = "2021-07-06")]
     pub to: Option<String>,
     /// `csv` (the default) or `ndjson`.
-    #[param(value_type = Option<ExportFormat>, example = "ndjson")]
+    #[param(value_type = Option<ExportFormat>, inline, example = "ndjson")]
     pub format: Option<String>,
 }
 
