@@ -150,7 +150,12 @@ pub struct ServeArgs {
     /// Run `krispyto sync` inside the server every DURATION (e.g. 6h, 30m): at start, then
     /// that long after each run. With several replicas on one PostgreSQL only one syncs at a
     /// time. Needs --sync-source.
-    #[arg(long, env = "KRISPYTO_SYNC_EVERY", value_name = "DURATION", requires = "sync_source")]
+    #[arg(
+        long,
+        env = "KRISPYTO_SYNC_EVERY",
+        value_name = "DURATION",
+        requires = "sync_source"
+    )]
     pub sync_every: Option<String>,
 
     /// The source of --sync-every (as `sync --source`).

@@ -116,7 +116,10 @@ pub(super) async fn records_between(
 
 /// Takes the session-level advisory lock `key` on a connection of its own (detached from the
 /// pool, so it never goes back to it holding the lock); `None` when another session holds it.
-pub(super) async fn try_advisory_lock(pool: &PgPool, key: i64) -> StoreResult<Option<PgConnection>> {
+pub(super) async fn try_advisory_lock(
+    pool: &PgPool,
+    key: i64,
+) -> StoreResult<Option<PgConnection>> {
     let mut conn = pool.acquire().await?.detach();
     let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(key)

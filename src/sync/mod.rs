@@ -322,7 +322,7 @@ async fn sync_coin(
     });
     // Volumes and market caps in one request (CoinGecko limits only candles per request);
     // with no start known, the whole history, whose first day then starts the candles.
-    let chart_from = from.map_or(0, |d| close_instant(d));
+    let chart_from = from.map_or(0, close_instant);
     let chart = source
         .daily_chart(id, chart_from, close_instant(last_complete))
         .await?;
@@ -433,7 +433,9 @@ where
                 }
                 lock.release().await;
             }
-            Ok(None) => tracing::info!("another server is syncing this database; skipping this turn"),
+            Ok(None) => {
+                tracing::info!("another server is syncing this database; skipping this turn")
+            }
             Err(error) => tracing::error!(%error, "the periodic sync cannot take its lock"),
         }
         tokio::time::sleep(periodic.every).await;
@@ -443,7 +445,8 @@ where
 /// `6h`, `30m`, `90s`, `1d`: a whole number and a unit.
 pub fn parse_every(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
-    let bad = || format!("'{raw}' is not a duration: give a whole number and s, m, h or d (e.g. 6h)");
+    let bad =
+        || format!("'{raw}' is not a duration: give a whole number and s, m, h or d (e.g. 6h)");
     let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (number, unit) = raw.split_at(split);
     let number: u64 = number.parse().map_err(|_| bad())?;

@@ -363,7 +363,10 @@ async fn the_server_syncs_by_itself_with_sync_every(backend: Backend) {
     let base = format!("{}/api/v3", source.address);
     let periodic = PeriodicSync {
         every: Duration::from_secs(3600),
-        options: options(&base, CoinChoice::Listed(vec!["bitcoin".into(), "dogecoin".into()])),
+        options: options(
+            &base,
+            CoinChoice::Listed(vec!["bitcoin".into(), "dogecoin".into()]),
+        ),
     };
     let mirror = spawn_app_with(backend, |config| config.sync = Some(periodic)).await;
     // Wait (up to a minute, not a timed assertion) for the first run to have written.
@@ -397,7 +400,10 @@ async fn only_one_replica_holds_the_sync_lock() {
         .unwrap()
         .expect("the first replica takes the lock");
     assert!(second.try_sync_lock().await.unwrap().is_none());
-    assert!(first.try_sync_lock().await.unwrap().is_none(), "not even twice in one process");
+    assert!(
+        first.try_sync_lock().await.unwrap().is_none(),
+        "not even twice in one process"
+    );
     lock.release().await;
     let lock = second
         .try_sync_lock()
