@@ -52,12 +52,12 @@ fn window_records(coins: usize) -> Vec<(Currency, Vec<DailyRecord>)> {
                 .records
                 .iter()
                 .map(|r| r.record)
-                .filter(|r| window.binary_search(&r.date).is_ok())
+                .filter(|r| window.binary_search(&r.date()).is_ok())
                 .collect();
             let currency = Currency {
                 id: id as i64 + 1,
-                coin_id: CoinId::for_name(&coin.name, |_| false),
-                name: coin.name,
+                coin_id: CoinId::for_name(coin.name.as_str(), |_| false),
+                name: coin.name.to_string(),
                 symbol: coin.symbol,
             };
             (currency, records)

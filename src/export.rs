@@ -151,15 +151,15 @@ impl Encoder {
                 out.push(b',');
                 out.extend_from_slice(symbol.as_bytes());
                 out.push(b',');
-                push_date(record.date, out);
+                push_date(record.date(), out);
                 out.extend_from_slice(b" 23:59:59");
                 for value in [
-                    record.high,
-                    record.low,
-                    record.open,
-                    record.close,
-                    record.volume,
-                    record.market_cap,
+                    record.high(),
+                    record.low(),
+                    record.open(),
+                    record.close(),
+                    record.volume(),
+                    record.market_cap(),
                 ] {
                     out.push(b',');
                     out.extend_from_slice(number.format_finite(value).as_bytes());
@@ -172,7 +172,7 @@ impl Encoder {
                     out.extend_from_slice(symbol.as_bytes());
                     out.push(b',');
                 }
-                push_date(record.date, out);
+                push_date(record.date(), out);
                 for value in values(record) {
                     out.push(b',');
                     out.extend_from_slice(number.format_finite(value).as_bytes());
@@ -184,15 +184,15 @@ impl Encoder {
                 out.extend_from_slice(b"\",\"name\":");
                 out.extend_from_slice(name_json);
                 out.extend_from_slice(b",\"date\":\"");
-                push_date(record.date, out);
+                push_date(record.date(), out);
                 out.push(b'"');
                 for (key, value) in [
-                    ("open", record.open),
-                    ("high", record.high),
-                    ("low", record.low),
-                    ("close", record.close),
-                    ("volume", record.volume),
-                    ("market_cap", record.market_cap),
+                    ("open", record.open()),
+                    ("high", record.high()),
+                    ("low", record.low()),
+                    ("close", record.close()),
+                    ("volume", record.volume()),
+                    ("market_cap", record.market_cap()),
                 ] {
                     out.extend_from_slice(b",\"");
                     out.extend_from_slice(key.as_bytes());
@@ -219,12 +219,12 @@ impl Encoder {
 /// Open, high, low, close, volume, market cap: the order of the API's CSV.
 fn values(record: &DailyRecord) -> [f64; 6] {
     [
-        record.open,
-        record.high,
-        record.low,
-        record.close,
-        record.volume,
-        record.market_cap,
+        record.open(),
+        record.high(),
+        record.low(),
+        record.close(),
+        record.volume(),
+        record.market_cap(),
     ]
 }
 
@@ -694,15 +694,16 @@ mod tests {
     }
 
     fn record(date: &str, close: f64) -> DailyRecord {
-        DailyRecord {
-            date: NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
-            open: 134.444_000_244_140_62,
-            high: 147.488_006_591_796_88,
-            low: 134.0,
+        DailyRecord::new(
+            NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap().into(),
+            134.444_000_244_140_62,
+            147.488_006_591_796_88,
+            134.0,
             close,
-            volume: 0.0,
-            market_cap: 1_603_768_864.5,
-        }
+            0.0,
+            1_603_768_864.5,
+        )
+        .unwrap()
     }
 
     fn text(layout: Layout, rows: &[(i64, DailyRecord)]) -> String {

@@ -203,26 +203,23 @@ impl Quote<'_> {
         match self {
             Quote::Usd => Some(1.0),
             Quote::Coin(records) => record_on(records, day)
-                .map(|r| r.close)
+                .map(|r| r.close())
                 .filter(|close| *close > 0.0),
         }
     }
 
     /// `record` with every amount (open, high, low, close, volume, market cap) in this
     /// quote, each divided by the quote's close of the record's day.
-    pub fn convert(&self, record: &DailyRecord) -> Option<DailyRecord> {
-        if let Quote::Usd = self {
-            return Some(*record);
-        }
-        let rate = self.rate(record.date)?;
-        Some(DailyRecord {
-            date: record.date,
-            open: record.open / rate,
-            high: record.high / rate,
-            low: record.low / rate,
-            close: record.close / rate,
-            volume: record.volume / rate,
-            market_cap: record.market_cap / rate,
+    pub fn convert(&self, record: &DailyRecord) -> Option<Quoted> {
+        let rate = self.rate(record.date())?;
+        Some(Quoted {
+            date: record.date(),
+            open: record.open() / rate,
+            high: record.high() / rate,
+            low: record.low() / rate,
+            close: record.close() / rate,
+            volume: record.volume() / rate,
+            market_cap: record.market_cap() / rate,
         })
     }
 
@@ -232,10 +229,23 @@ impl Quote<'_> {
     }
 }
 
+/// A record's amounts in some quote currency. Not a [`DailyRecord`]: a cross rate can carry
+/// a value past the bounds a stored record keeps to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quoted {
+    pub date: NaiveDate,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    pub market_cap: f64,
+}
+
 /// The record of `day` in `records` (sorted by date).
 pub fn record_on(records: &[DailyRecord], day: NaiveDate) -> Option<&DailyRecord> {
     records
-        .binary_search_by_key(&day, |r| r.date)
+        .binary_search_by_key(&day, |r| r.date())
         .ok()
         .map(|i| &records[i])
 }
@@ -329,9 +339,10 @@ pub fn close_extremes(
     quote: Quote<'_>,
 ) -> Option<(DatedClose, DatedClose)> {
     let mut closes = records.iter().filter_map(|r| {
-        quote
-            .amount(r.close, r.date)
-            .map(|value| DatedClose { value, day: r.date })
+        quote.amount(r.close(), r.date()).map(|value| DatedClose {
+            value,
+            day: r.date(),
+        })
     });
     let first = closes.next()?;
     Some(closes.fold((first, first), |(high, low), c| {
@@ -431,9 +442,9 @@ pub fn reference_days(day: NaiveDate) -> Vec<NaiveDate> {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Figures {
     /// The record of `day`, converted; `None` without a record or a rate that day.
-    pub today: Option<DailyRecord>,
+    pub today: Option<Quoted>,
     /// The converted close, market cap and volume of the day before.
-    pub yesterday: Option<DailyRecord>,
+    pub yesterday: Option<Quoted>,
 }
 
 impl Figures {
@@ -470,8 +481,8 @@ pub fn price_change_percentage(
     quote: Quote<'_>,
 ) -> Option<f64> {
     let back = day.checked_sub_days(Days::new(lookback.days()?))?;
-    let now = record_on(records, day).and_then(|r| quote.amount(r.close, r.date))?;
-    let then = record_on(records, back).and_then(|r| quote.amount(r.close, r.date))?;
+    let now = record_on(records, day).and_then(|r| quote.amount(r.close(), r.date()))?;
+    let then = record_on(records, back).and_then(|r| quote.amount(r.close(), r.date()))?;
     percent_change(now, then)
 }
 
@@ -482,7 +493,7 @@ pub fn sparkline_7d(records: &[DailyRecord], day: NaiveDate, quote: Quote<'_>) -
         .rev()
         .filter_map(|back| day.checked_sub_days(Days::new(back)))
         .filter_map(|d| record_on(records, d))
-        .filter_map(|r| quote.amount(r.close, r.date))
+        .filter_map(|r| quote.amount(r.close(), r.date()))
         .collect()
 }
 
@@ -533,18 +544,10 @@ impl std::fmt::Display for Precision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{day, rec};
+    use crate::test_support::{day, rec, record};
 
     fn ohlc(date: &str, open: f64, high: f64, low: f64, close: f64) -> DailyRecord {
-        DailyRecord {
-            date: day(date),
-            open,
-            high,
-            low,
-            close,
-            volume: 10.0,
-            market_cap: 100.0,
-        }
+        record(date, [open, high, low, close, 10.0, 100.0])
     }
 
     #[test]

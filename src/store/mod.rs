@@ -385,7 +385,7 @@ where
 {
     let mut batch = Vec::with_capacity(STREAM_BATCH_ROWS);
     while let Some(row) = rows.try_next().await? {
-        batch.push(row.into_pair());
+        batch.push(row.into_pair()?);
         if batch.len() == STREAM_BATCH_ROWS {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH_ROWS));
             if sender.send(Ok(full)).await.is_err() {
@@ -478,19 +478,25 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_pair(self) -> (i64, DailyRecord) {
-        (
-            self.currency_id,
-            DailyRecord {
-                date: self.date,
-                open: self.open,
-                high: self.high,
-                low: self.low,
-                close: self.close,
-                volume: self.volume,
-                market_cap: self.marketcap,
-            },
+    /// The stored row as a record, checked like any other: only checked records are ever
+    /// written, so a refusal here means the database was changed behind krispyto's back.
+    fn into_pair(self) -> StoreResult<(i64, DailyRecord)> {
+        let record = DailyRecord::new(
+            self.date.into(),
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.marketcap,
         )
+        .map_err(|violation| {
+            StoreError::Conflict(format!(
+                "a stored record of currency {} on {} is not valid: {}",
+                self.currency_id, self.date, violation.reason
+            ))
+        })?;
+        Ok((self.currency_id, record))
     }
 }
 

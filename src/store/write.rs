@@ -1,7 +1,7 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
-use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, CoinName, Currency, DailyRecord, Symbol};
 
 use super::{StoreError, StoreResult};
 
@@ -10,7 +10,7 @@ use super::{StoreError, StoreResult};
 pub struct CoinUpdate {
     pub symbol: Symbol,
     /// `None` keeps the stored name (the coin must exist then).
-    pub name: Option<String>,
+    pub name: Option<CoinName>,
     /// The coin's `/api/v3` id. `None` keeps the stored id, or gives a new coin its known
     /// CoinGecko id or a unique slug of its name.
     pub coin_id: Option<CoinId>,
@@ -84,8 +84,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
         let stored = tx.records_of(currency_id).await?;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
-            while stored_iter.next_if(|s| s.date < record.date).is_some() {}
-            match stored_iter.next_if(|s| s.date == record.date) {
+            while stored_iter.next_if(|s| s.date() < record.date()).is_some() {}
+            match stored_iter.next_if(|s| s.date() == record.date()) {
                 Some(existing) if existing.same_values(record) => summary.unchanged += 1,
                 Some(_) => {
                     summary.updated += 1;
@@ -153,8 +153,9 @@ async fn ensure_currency<T: WriteTransaction>(
             )));
         }
     }
+    let name = update.name.as_ref().map(CoinName::as_str);
     let Some(index) = known.iter().position(|c| c.symbol == update.symbol) else {
-        let Some(name) = &update.name else {
+        let Some(name) = name else {
             return Err(StoreError::Conflict(format!(
                 "there is no coin with symbol {}; create it first",
                 update.symbol
@@ -174,7 +175,7 @@ async fn ensure_currency<T: WriteTransaction>(
         let id = tx.insert_currency(&update.symbol, name, &coin_id).await?;
         known.push(Currency {
             id,
-            name: name.clone(),
+            name: name.to_owned(),
             symbol: update.symbol.clone(),
             coin_id,
         });
@@ -182,7 +183,7 @@ async fn ensure_currency<T: WriteTransaction>(
         return Ok(id);
     };
     let mut changed = false;
-    if let Some(name) = update.name.as_ref().filter(|n| **n != known[index].name) {
+    if let Some(name) = name.filter(|n| *n != known[index].name) {
         if let Some(other) = name_taken_by_other(known, name) {
             return Err(StoreError::Conflict(format!(
                 "cannot rename {} to '{name}': that name belongs to {other}",
@@ -190,7 +191,7 @@ async fn ensure_currency<T: WriteTransaction>(
             )));
         }
         tx.rename_currency(known[index].id, name).await?;
-        known[index].name = name.clone();
+        known[index].name = name.to_owned();
         changed = true;
     }
     if let Some(coin_id) = update

@@ -111,8 +111,8 @@ pub fn join(
         let (Some(volume), Some(market_cap)) = (volumes.get(&day), caps.get(&day)) else {
             continue;
         };
-        let record = DailyRecord::new(day, open, high, low, close, *volume, *market_cap).map_err(
-            |violation| {
+        let record = DailyRecord::new(day.into(), open, high, low, close, *volume, *market_cap)
+            .map_err(|violation| {
                 let field = violation.field.json_name();
                 // "high 1 is below low 2" names its field already; "-1 is negative" does not.
                 let reason = if violation.reason.starts_with(field) {
@@ -121,8 +121,7 @@ pub fn join(
                     format!("{field} {}", violation.reason)
                 };
                 JoinError::Invalid { day, reason }
-            },
-        )?;
+            })?;
         records.push(record);
     }
     Ok(records)
@@ -188,12 +187,12 @@ mod tests {
             ],
         };
         let records = join(&candles, &chart, day("2021-07-01"), day("2021-07-31")).unwrap();
-        let days: Vec<String> = records.iter().map(|r| r.date.to_string()).collect();
+        let days: Vec<String> = records.iter().map(|r| r.date().to_string()).collect();
         // 07-05 has no market cap, 07-06 nothing at all: neither is written.
         assert_eq!(days, ["2021-07-04", "2021-07-07"]);
-        assert_eq!(records[1].market_cap, 300.0);
-        assert_eq!(records[1].volume, 30.0);
-        assert_eq!((records[1].open, records[1].close), (2.0, 2.5));
+        assert_eq!(records[1].market_cap(), 300.0);
+        assert_eq!(records[1].volume(), 30.0);
+        assert_eq!((records[1].open(), records[1].close()), (2.0, 2.5));
         // The range bounds apply.
         let only = join(&candles, &chart, day("2021-07-05"), day("2021-07-07")).unwrap();
         assert_eq!(only.len(), 1);

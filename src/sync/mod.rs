@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{Days, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::domain::{CoinId, Currency, Symbol};
+use crate::domain::{CoinId, CoinName, Currency, Symbol};
 use crate::store::{CoinSpan, CoinUpdate, Store, StoreError, WriteSummary};
 use join::{chunks, close_instant, join, JoinError};
 use source::{ListedCoin, Source, SourceError, SourceSettings};
@@ -161,7 +161,7 @@ struct Target {
     coin_id: CoinId,
     symbol: Symbol,
     /// Set for a coin to create.
-    name: Option<String>,
+    name: Option<CoinName>,
     /// The last stored day, if any.
     last_day: Option<NaiveDate>,
 }
@@ -296,13 +296,11 @@ fn new_target(coin: &ListedCoin) -> Result<Target, CoinOutcome> {
     };
     let coin_id = CoinId::parse(&coin.id).map_err(|r| fail(format!("its id: {r}")))?;
     let symbol = Symbol::parse(&coin.symbol).map_err(|r| fail(format!("its symbol: {r}")))?;
-    if coin.name.trim().is_empty() {
-        return Err(fail("the source gives it no name".into()));
-    }
+    let name = CoinName::parse(&coin.name).map_err(|r| fail(format!("its name {r}")))?;
     Ok(Target {
         coin_id,
         symbol,
-        name: Some(coin.name.trim().to_owned()),
+        name: Some(name),
         last_day: None,
     })
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use krispyto::domain::DailyRecord;
 use krispyto::export::{self, ExportFormat, ExportOptions, Output};
 use krispyto::import::{self, source::Source, Progress};
@@ -48,8 +49,8 @@ fn assert_identical(
         assert_eq!(name, other_name, "{symbol}");
         assert_eq!(records.len(), other.len(), "{symbol}");
         for (a, b) in records.iter().zip(other) {
-            assert_eq!(a.date, b.date, "{symbol}");
-            assert!(a.same_values(b), "{symbol} {}: {a:?} != {b:?}", a.date);
+            assert_eq!(a.date(), b.date(), "{symbol}");
+            assert!(a.same_values(b), "{symbol} {}: {a:?} != {b:?}", a.date());
         }
     }
 }
@@ -136,15 +137,17 @@ fn parse_ndjson(text: &str) -> BTreeMap<String, (String, Vec<DailyRecord>)> {
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
         let number = |key: &str| v[key].as_f64().unwrap_or_else(|| panic!("{key} in {line}"));
-        let record = DailyRecord {
-            date: v["date"].as_str().unwrap().parse().unwrap(),
-            open: number("open"),
-            high: number("high"),
-            low: number("low"),
-            close: number("close"),
-            volume: number("volume"),
-            market_cap: number("market_cap"),
-        };
+        let date: NaiveDate = v["date"].as_str().unwrap().parse().unwrap();
+        let record = DailyRecord::new(
+            date.into(),
+            number("open"),
+            number("high"),
+            number("low"),
+            number("close"),
+            number("volume"),
+            number("market_cap"),
+        )
+        .unwrap();
         out.entry(v["symbol"].as_str().unwrap().to_owned())
             .or_insert_with(|| (v["name"].as_str().unwrap().to_owned(), Vec::new()))
             .1
@@ -200,15 +203,18 @@ async fn the_api_streams_every_record_of_the_real_data_exactly(backend: Backend)
             .entry(row[1].to_owned())
             .or_insert_with(|| (row[0].to_owned(), Vec::new()))
             .1
-            .push(DailyRecord {
-                date: row[2].parse().unwrap(),
-                open: n(3),
-                high: n(4),
-                low: n(5),
-                close: n(6),
-                volume: n(7),
-                market_cap: n(8),
-            });
+            .push(
+                DailyRecord::new(
+                    row[2].parse::<NaiveDate>().unwrap().into(),
+                    n(3),
+                    n(4),
+                    n(5),
+                    n(6),
+                    n(7),
+                    n(8),
+                )
+                .unwrap(),
+            );
     }
     assert_identical(&original, &from_csv);
 }

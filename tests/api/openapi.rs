@@ -26,13 +26,23 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/search"),
     ("get", "/api/v1/stats"),
     ("get", "/api/v1/export"),
+    ("get", "/api/v3/ping"),
+    ("get", "/api/v3/simple/price"),
+    ("get", "/api/v3/simple/supported_vs_currencies"),
+    ("get", "/api/v3/coins/list"),
+    ("get", "/api/v3/coins/markets"),
+    ("get", "/api/v3/coins/{id}"),
+    ("get", "/api/v3/coins/{id}/history"),
+    ("get", "/api/v3/coins/{id}/market_chart"),
+    ("get", "/api/v3/coins/{id}/market_chart/range"),
+    ("get", "/api/v3/coins/{id}/ohlc"),
+    ("get", "/api/v3/coins/{id}/ohlc/range"),
+    ("get", "/api/v3/search"),
     ("put", "/api/v1/coins/{symbol}"),
     ("post", "/api/v1/coins/{symbol}/records"),
     ("get", "/"),
     ("get", "/coins/{symbol}"),
-    ("get", "/assets/app.js"),
-    ("get", "/assets/app.css"),
-    ("get", "/assets/favicon.svg"),
+    ("get", "/assets/{file}"),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
@@ -235,15 +245,24 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         if operation["responses"].get("304").is_none() {
             continue;
         }
-        // Every required parameter gets a value that finds the one coin.
-        let query: Vec<String> = operation["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["in"] == "query" && p["required"] == true)
-            .map(|p| format!("{}=btc", p["name"].as_str().unwrap()))
-            .collect();
-        let url = format!("{}?{}", path.replace("{symbol}", "BTC"), query.join("&"));
+        // Every required parameter gets a value that finds the one coin; /api/v3 (CoinGecko's
+        // protocol) takes ids, days, dates and instants, and simple/price needs one of `ids`,
+        // `names` or `symbols`, which no single parameter's `required` can say.
+        let query: Vec<String> = match v3_query(path) {
+            Some(query) => vec![query.to_owned()],
+            None => operation["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| format!("{}=btc", p["name"].as_str().unwrap()))
+                .collect(),
+        };
+        let url = format!(
+            "{}?{}",
+            path.replace("{symbol}", "BTC").replace("{id}", "bitcoin"),
+            query.join("&")
+        );
         let first = app.get(&url).await;
         assert_eq!(first.status().as_u16(), 200, "GET {url}");
         let etag = first
@@ -262,6 +281,23 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         assert_eq!(again.status().as_u16(), 304, "GET {url} with its ETag");
         checked += 1;
     }
-    // /dashboard, /search and the six /api/v1 reads.
-    assert_eq!(checked, 8);
+    // /dashboard, /search, the six /api/v1 reads and the twelve /api/v3 reads.
+    assert_eq!(checked, 20);
+}
+
+/// A query that finds the one coin (Bitcoin, 2021-07-01..03) on an `/api/v3` path.
+fn v3_query(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/api/v3")?;
+    Some(match rest {
+        "/coins/markets" | "/coins/{id}/market_chart" | "/coins/{id}/ohlc" => {
+            "vs_currency=usd&days=1"
+        }
+        "/coins/{id}/market_chart/range" | "/coins/{id}/ohlc/range" => {
+            "vs_currency=usd&from=2021-07-01&to=2021-07-04"
+        }
+        "/coins/{id}/history" => "date=02-07-2021",
+        "/simple/price" => "ids=bitcoin&vs_currencies=usd",
+        "/search" => "query=bit",
+        _ => "",
+    })
 }

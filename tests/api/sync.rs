@@ -13,7 +13,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use serde_json::json;
 
-use krispyto::domain::{DailyRecord, Symbol};
+use krispyto::domain::{CoinName, DailyRecord, Symbol};
 use krispyto::store::{CoinUpdate, Store};
 use krispyto::sync::source::SourceSettings;
 use krispyto::sync::{self, CoinChoice, PeriodicSync, SyncError, SyncOptions};
@@ -76,8 +76,8 @@ fn assert_same(
         assert_eq!((symbol, name), (other_symbol, other_name), "{id}");
         assert_eq!(records.len(), other.len(), "{id}");
         for (a, b) in records.iter().zip(other) {
-            assert_eq!(a.date, b.date, "{id}");
-            assert!(a.same_values(b), "{id} {}: {a:?} != {b:?}", a.date);
+            assert_eq!(a.date(), b.date(), "{id}");
+            assert!(a.same_values(b), "{id} {}: {a:?} != {b:?}", a.date());
         }
     }
 }
@@ -113,8 +113,16 @@ async fn a_full_mirror_is_identical_and_stays_current(backend: Backend) {
 
     // A day added on the source arrives with the next run, and moves the generation on.
     let day = NaiveDate::from_ymd_opt(2021, 7, 7).unwrap();
-    let new_day =
-        DailyRecord::new(day, 34235.0, 35000.5, 33000.25, 34500.125, 2.5e10, 6.4e11).unwrap();
+    let new_day = DailyRecord::new(
+        day.into(),
+        34235.0,
+        35000.5,
+        33000.25,
+        34500.125,
+        2.5e10,
+        6.4e11,
+    )
+    .unwrap();
     source
         .store
         .apply(&[CoinUpdate {
@@ -304,9 +312,9 @@ async fn faults_are_retried_or_fail_their_coin_alone(backend: Backend) {
     let good = &stored["good"];
     assert_eq!((good.0.as_str(), good.1.as_str()), ("GOOD", "Coin good"));
     assert_eq!(good.2.len(), 3);
-    assert_eq!(good.2[2].close, 12.5);
-    assert_eq!(good.2[2].market_cap, 3e9);
-    assert_eq!(good.2[2].volume, 3e6);
+    assert_eq!(good.2[2].close(), 12.5);
+    assert_eq!(good.2[2].market_cap(), 3e9);
+    assert_eq!(good.2[2].volume(), 3e6);
 }
 
 /// A source that refuses daily candles (CoinGecko's public plan) stops the sync with a
@@ -338,7 +346,7 @@ async fn a_source_without_daily_candles_is_refused() {
         .store
         .apply(&[CoinUpdate {
             symbol: Symbol::parse("BTC").unwrap(),
-            name: Some("Bitcoin".into()),
+            name: Some(CoinName::parse("Bitcoin").unwrap()),
             coin_id: None,
             records: Vec::new(),
         }])

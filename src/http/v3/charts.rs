@@ -51,11 +51,12 @@ impl MarketChart {
 #[into_params(parameter_in = Query)]
 pub struct ChartParams {
     /// Required: `usd` or a coin's symbol; unknown: 400 `invalid vs_currency`.
-    #[param(example = "usd")]
+    #[param(required = true, example = "usd")]
     pub vs_currency: Option<String>,
     /// Required: a whole number of days from 1 to 100,000, or `max`. Gives the points whose
     /// instant falls in [now − days, now]: days + 1 daily points.
     #[param(
+        required = true,
         pattern = r"^\s*([1-9][0-9]{0,4}|100000|[mM][aA][xX])\s*$",
         example = "30"
     )]
@@ -73,13 +74,13 @@ pub struct ChartParams {
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// Required: `usd` or a coin's symbol; unknown: 400 `invalid vs_currency`.
-    #[param(example = "usd")]
+    #[param(required = true, example = "usd")]
     pub vs_currency: Option<String>,
     /// Required: UNIX seconds, `YYYY-MM-DD` (00:00 UTC) or `YYYY-MM-DDTHH:MM` (UTC); included.
-    #[param(example = "2021-01-01")]
+    #[param(required = true, example = "2021-01-01")]
     pub from: Option<String>,
     /// Required, like `from`, not before it; included.
-    #[param(example = "2021-01-31")]
+    #[param(required = true, example = "2021-01-31")]
     pub to: Option<String>,
     /// `daily` or nothing.
     #[param(example = "daily")]
@@ -94,11 +95,12 @@ pub struct RangeParams {
 #[into_params(parameter_in = Query)]
 pub struct OhlcParams {
     /// Required: `usd` or a coin's symbol; unknown: 400 `invalid vs_currency`.
-    #[param(example = "usd")]
+    #[param(required = true, example = "usd")]
     pub vs_currency: Option<String>,
     /// Required: a whole number of days from 1 to 100,000, or `max` (CoinGecko takes only 1,
     /// 7, 14, 30, 90, 180, 365, max).
     #[param(
+        required = true,
         pattern = r"^\s*([1-9][0-9]{0,4}|100000|[mM][aA][xX])\s*$",
         example = "30"
     )]

@@ -433,7 +433,7 @@ async fn market_data(
         .records_between(&[coin.id], None, Some(latest))
         .await?;
     let own: Vec<DailyRecord> = own_rows.into_iter().map(|(_, r)| r).collect();
-    let first = own.first().map(|r| r.date);
+    let first = own.first().map(|r| r.date());
     let all_ids: Vec<i64> = universe.currencies.iter().map(|c| c.id).collect();
     let others = match first {
         Some(first) => by_coin(
@@ -447,8 +447,8 @@ async fn market_data(
     let caps: HashMap<i64, f64> = others
         .iter()
         .filter_map(|(id, records)| {
-            let last = records.last().filter(|r| r.date == latest)?;
-            Some((*id, last.market_cap))
+            let last = records.last().filter(|r| r.date() == latest)?;
+            Some((*id, last.market_cap()))
         })
         .collect();
     let rank = if first.is_some() {
@@ -560,7 +560,7 @@ async fn market_data(
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Required: the day, `dd-mm-yyyy` (CoinGecko's documented form) or `yyyy-mm-dd`.
-    #[param(example = "30-12-2020")]
+    #[param(required = true, example = "30-12-2020")]
     pub date: Option<String>,
     /// `true` (default) adds `localization`.
     #[param(value_type = Option<bool>)]

@@ -24,7 +24,7 @@ use crate::analytics::coingecko::{
 };
 use crate::analytics::percent::percent_change;
 use crate::cache::CacheKey;
-use crate::domain::{parse_calendar_date, Currency};
+use crate::domain::{Currency, RecordDate};
 use crate::http::{ApiError, AppState};
 
 pub const MAX_PER_PAGE: u32 = 250;
@@ -36,7 +36,7 @@ pub const DEFAULT_PER_PAGE: u32 = 100;
 pub struct MarketsParams {
     /// Required: the currency of every amount, `usd` or a coin's symbol; unknown: 400
     /// `invalid vs_currency`.
-    #[param(example = "usd")]
+    #[param(required = true, example = "usd")]
     pub vs_currency: Option<String>,
     /// Coin ids, comma-separated (at most 1,000); takes priority over `names` and `symbols`.
     /// Default: every coin.
@@ -220,7 +220,11 @@ impl MarketsQuery {
         timeframes.dedup();
         let date = match p.date.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => Some(parse_calendar_date(raw).map_err(|r| bad("date", r))?),
+            Some(raw) => Some(
+                RecordDate::parse_unpadded(raw)
+                    .map_err(|r| bad("date", r))?
+                    .get(),
+            ),
         };
         let lower =
             |v: Option<Vec<String>>| v.map(|v| v.into_iter().map(|i| i.to_lowercase()).collect());
@@ -330,8 +334,8 @@ async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, A
     let caps: HashMap<i64, f64> = recent
         .iter()
         .filter_map(|(id, records)| {
-            let last = records.last().filter(|r| r.date == day)?;
-            Some((*id, last.market_cap))
+            let last = records.last().filter(|r| r.date() == day)?;
+            Some((*id, last.market_cap()))
         })
         .collect();
     let ranks = ranks(&universe, &caps);
@@ -343,7 +347,7 @@ async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, A
     let mut rows: Vec<(&Currency, f64, f64, MarketCoin)> = Vec::new();
     for coin in selected {
         let own = recent.get(&coin.id).map_or(&[][..], Vec::as_slice);
-        let Some(usd_today) = own.last().filter(|r| r.date == day) else {
+        let Some(usd_today) = own.last().filter(|r| r.date() == day) else {
             continue;
         };
         let figures = Figures::new(own, day, quote);
@@ -398,7 +402,7 @@ async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, A
                     .collect(),
             }),
         };
-        rows.push((coin, usd_today.market_cap, usd_today.volume, row));
+        rows.push((coin, usd_today.market_cap(), usd_today.volume(), row));
     }
     // Sorting by the USD amounts gives the same order as in any currency (one rate per day)
     // and never meets a null.

@@ -20,7 +20,7 @@ use crate::http::{ApiError, AppState};
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Required: text found, in any case, in a coin's id, name or symbol.
-    #[param(example = "bit")]
+    #[param(required = true, example = "bit")]
     pub query: Option<String>,
 }
 

@@ -92,7 +92,7 @@ pub struct PriceParams {
     pub symbols: Option<String>,
     /// Required: currency codes, comma-separated (`usd`, or a coin's symbol); an unknown one
     /// anywhere: 400 `invalid vs_currency`.
-    #[param(example = "usd,btc")]
+    #[param(required = true, example = "usd,btc")]
     pub vs_currencies: Option<String>,
     /// `true` adds `<vs>_market_cap`.
     #[param(value_type = Option<bool>)]
