@@ -45,6 +45,7 @@ pub struct FoundCoin {
 
 /// `/search`'s answer: krispyto knows only coins, so the other lists are empty.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CgSearchResults)]
 pub struct SearchResults {
     pub coins: Vec<FoundCoin>,
     pub exchanges: Vec<serde_json::Value>,
