@@ -13,6 +13,7 @@ use crate::http::{router, ApiKeys, AppState, ResponseCache};
 use crate::import::{self, source::Source, ImportReport, Progress};
 use crate::server::ServerSettings;
 use crate::store::{Store, StoreOptions};
+use crate::sync::PeriodicSync;
 
 /// What the server needs to start.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct AppConfig {
     pub writes: WriteSettings,
     /// Timeouts, the connection cap and the shutdown deadline.
     pub server: ServerSettings,
+    /// `--sync-every`: keep the database current from a CoinGecko v3 source.
+    pub sync: Option<PeriodicSync>,
 }
 
 /// Who may write, and how much at once.
@@ -66,6 +69,7 @@ pub struct Application {
     max_body_bytes: usize,
     generation_poll: Duration,
     server: ServerSettings,
+    sync: Option<PeriodicSync>,
 }
 
 impl Application {
@@ -114,6 +118,7 @@ impl Application {
             max_body_bytes: config.writes.max_body_bytes,
             generation_poll: config.cache.generation_poll,
             server: config.server,
+            sync: config.sync,
         })
     }
 
@@ -155,6 +160,19 @@ impl Application {
         let _background = self
             .cache
             .spawn_background(self.store.clone(), self.generation_poll);
+        // Aborted when dropped, at the end of this function: the sync stops with the server
+        // (a sync cut short leaves whole coins behind: each is its own transaction).
+        let _sync = self.sync.clone().map(|periodic| {
+            let (store, cache) = (self.store.clone(), self.cache.clone());
+            AbortOnDrop(tokio::spawn(crate::sync::run_periodically(
+                store,
+                periodic,
+                move |generation| {
+                    let cache = cache.clone();
+                    async move { cache.data_changed(generation).await }
+                },
+            )))
+        });
         tracing::info!(
             addr = %self.local_addr,
             database = self.store.backend(),
@@ -164,6 +182,15 @@ impl Application {
         crate::server::serve(self.listener, app, &self.server, shutdown).await;
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// A task that ends when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -36,6 +36,8 @@ use super::ApiError;
             exactly as its React frontend calls them."),
         (name = "v1", description = "The read API: coins, candles, markets, search and \
             statistics. Errors are `{\"error\": \"...\"}` with the right 4xx."),
+        (name = "data", description = "Bulk downloads, streamed from the database as they are \
+            read (never cached, never held whole in memory)."),
         (name = "coingecko", description = "CoinGecko's public API v3 over the daily records \
             (shared/COINGECKO.md): code written for CoinGecko (pycoingecko, the official SDKs) \
             works with only its base URL changed to `/api/v3`. The close of day D is observed at \

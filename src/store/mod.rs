@@ -10,6 +10,7 @@ mod write;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
@@ -355,6 +356,45 @@ impl Store {
         }
     }
 
+    /// The records of the selected coins, ordered by coin id then date, read by one query
+    /// whose rows are decoded as they arrive and handed over in batches of
+    /// [`STREAM_BATCH_ROWS`]: memory stays constant however many rows there are (an export
+    /// of millions of rows). The query runs in a task of its own, so reading the database and
+    /// writing out the previous batch overlap; at most [`STREAM_BATCHES_IN_FLIGHT`] batches wait
+    /// to be taken. Dropping the stream (a client that hangs up) stops the query.
+    pub fn stream_records(
+        &self,
+        selection: RecordSelection,
+    ) -> impl Stream<Item = StoreResult<Vec<(i64, DailyRecord)>>> + Send + 'static {
+        let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_BATCHES_IN_FLIGHT);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let result = match &store {
+                Store::Sqlite(pool) => sqlite::stream_records(pool, &selection, &sender).await,
+                Store::Postgres(pool) => postgres::stream_records(pool, &selection, &sender).await,
+            };
+            if let Err(error) = result {
+                // The receiver may be gone already; then nobody is left to tell.
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+        futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|batch| (batch, receiver))
+        })
+    }
+
+    /// The right to run a periodic sync: on PostgreSQL a session-level advisory lock, so that
+    /// of several replicas on one database only one syncs at a time (`None`: another holds
+    /// it). On SQLite there is one server per file, so it is always granted.
+    pub async fn try_sync_lock(&self) -> StoreResult<Option<SyncLock>> {
+        match self {
+            Store::Sqlite(_) => Ok(Some(SyncLock(None))),
+            Store::Postgres(pool) => Ok(postgres::try_advisory_lock(pool, SYNC_LOCK_KEY)
+                .await?
+                .map(|conn| SyncLock(Some(conn)))),
+        }
+    }
+
     /// Creates or renames the given coins and upserts their records, all in one
     /// transaction: either everything is written or nothing is.
     pub async fn apply(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
@@ -381,6 +421,66 @@ impl SeedLock {
             None => Ok(()),
         }
     }
+}
+
+/// The advisory lock key of the periodic sync ("krispyto sync" in ASCII, as a number no other
+/// application is likely to pick).
+const SYNC_LOCK_KEY: i64 = 0x6B72_6973_7379_6E63;
+
+/// Held while a periodic sync runs (see [`Store::try_sync_lock`]). The lock lives in a
+/// connection of its own, outside the pool: if this is dropped without `release`, closing the
+/// connection ends the session, and PostgreSQL releases the lock with it.
+pub struct SyncLock(Option<sqlx::PgConnection>);
+
+impl SyncLock {
+    /// Releases the lock (closes its connection).
+    pub async fn release(self) {
+        if let Some(conn) = self.0 {
+            postgres::release_advisory_lock(conn, SYNC_LOCK_KEY).await;
+        }
+    }
+}
+
+/// Which records [`Store::stream_records`] reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSelection {
+    /// These coins only (by id); every coin when `None`.
+    pub currency_ids: Option<Vec<i64>>,
+    /// First and last day, each bound open when `None`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Rows per batch of [`Store::stream_records`]: large enough that handing a batch over costs
+/// nothing per row, small enough (~60 KB) that a few in flight are no memory at all.
+pub const STREAM_BATCH_ROWS: usize = 1_024;
+
+/// Batches read ahead of the consumer before the query waits for it.
+pub const STREAM_BATCHES_IN_FLIGHT: usize = 4;
+
+/// Where a streaming query sends its batches.
+type BatchSender = tokio::sync::mpsc::Sender<StoreResult<Vec<(i64, DailyRecord)>>>;
+
+/// Decodes `rows` into batches and sends them on; stops early, without error, when the
+/// receiver is gone (nobody wants the rest).
+async fn forward_batches<S>(mut rows: S, sender: &BatchSender) -> StoreResult<()>
+where
+    S: Stream<Item = Result<RecordRow, sqlx::Error>> + Unpin,
+{
+    let mut batch = Vec::with_capacity(STREAM_BATCH_ROWS);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(row.into_pair()?);
+        if batch.len() == STREAM_BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH_ROWS));
+            if sender.send(Ok(full)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Ok(batch)).await;
+    }
+    Ok(())
 }
 
 /// The days a coin's records cover.

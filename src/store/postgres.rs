@@ -6,12 +6,13 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::WriteTransaction;
 use super::{
-    missing_coin_ids, AllTimeHigh, CloseExtremes, CoinSpan, CurrencyKey, CurrencyRow, RecordRow,
-    StoreError, StoreOptions, StoreResult, SELECT_CURRENCY,
+    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
+    SELECT_CURRENCY,
 };
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
@@ -241,6 +242,64 @@ pub(super) async fn records_between(
     .await
     .map_err(StoreError::from)
     .and_then(RecordRow::into_pairs)
+}
+
+/// Takes the session-level advisory lock `key` on a connection of its own (detached from the
+/// pool, so it never goes back to it holding the lock); `None` when another session holds it.
+pub(super) async fn try_advisory_lock(
+    pool: &PgPool,
+    key: i64,
+) -> StoreResult<Option<PgConnection>> {
+    let mut conn = pool.acquire().await?.detach();
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(&mut conn)
+        .await?;
+    if locked {
+        Ok(Some(conn))
+    } else {
+        let _ = conn.close().await;
+        Ok(None)
+    }
+}
+
+/// Releases the lock and closes the connection (which would release it anyway).
+pub(super) async fn release_advisory_lock(mut conn: PgConnection, key: i64) {
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut conn)
+        .await;
+    let _ = conn.close().await;
+}
+
+pub(super) async fn stream_records(
+    pool: &PgPool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Rows arrive as PostgreSQL sends them and are decoded one by one: the whole answer is
+    // never held, here or in the driver (TCP back-pressure holds the server when we lag).
+    // Only the conditions asked for are in the statement, so the planner sees each shape
+    // (one coin: an index range; every coin: a scan in index order) for what it is.
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE TRUE",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query
+            .push(" AND currency_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    let rows = query.build_query_as::<RecordRow>().fetch(pool);
+    forward_batches(rows, sender).await
 }
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {

@@ -8,8 +8,9 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::write::WriteTransaction;
 use super::{
-    missing_coin_ids, AllTimeHigh, CloseExtremes, CoinSpan, CurrencyKey, CurrencyRow, RecordRow,
-    StoreError, StoreOptions, StoreResult, SELECT_CURRENCY,
+    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
+    SELECT_CURRENCY,
 };
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
@@ -172,6 +173,30 @@ pub(super) async fn records_between(
     query.push(" ORDER BY currency_id, date");
     let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
     RecordRow::into_pairs(rows)
+}
+
+pub(super) async fn stream_records(
+    pool: &SqlitePool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Read in the order of the (currency_id, date) unique index: no sort, first row at once.
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE 1 = 1",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    forward_batches(query.build_query_as::<RecordRow>().fetch(pool), sender).await
 }
 
 pub(super) async fn market_caps_on(

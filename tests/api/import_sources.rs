@@ -209,6 +209,7 @@ async fn serve_imports_data_into_an_empty_database_only() {
         cache: Default::default(),
         writes: Default::default(),
         server: Default::default(),
+        sync: None,
     })
     .await
     .unwrap();

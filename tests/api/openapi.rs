@@ -25,6 +25,7 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/markets"),
     ("get", "/api/v1/search"),
     ("get", "/api/v1/stats"),
+    ("get", "/api/v1/export"),
     ("get", "/api/v3/ping"),
     ("get", "/api/v3/simple/price"),
     ("get", "/api/v3/simple/supported_vs_currencies"),

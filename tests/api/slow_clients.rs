@@ -145,6 +145,7 @@ async fn start(
         cache: Default::default(),
         writes: Default::default(),
         server,
+        sync: None,
     })
     .await
     .unwrap();
