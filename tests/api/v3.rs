@@ -554,6 +554,12 @@ async fn bad_input_is_a_400_naming_the_parameter_and_unknown_coins_404(backend: 
         (chart.to_owned(), "'days'"),
         (format!("{chart}&days=1&interval=hourly"), "'interval'"),
         (format!("{chart}&days=1&precision=19"), "'precision'"),
+        // Booleans are true or false: an empty value is not one (found by schemathesis).
+        (
+            "/api/v3/coins/list?include_platform=".to_owned(),
+            "'include_platform'",
+        ),
+        ("/api/v3/coins/alpha?tickers=".to_owned(), "'tickers'"),
         (
             "/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from=2021-01-05&to=2021-01-04"
                 .to_owned(),

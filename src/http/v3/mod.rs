@@ -119,10 +119,11 @@ fn required<'a>(name: &str, raw: Option<&'a str>, example: &str) -> Result<&'a s
     }
 }
 
-/// `true` or `false` (any case); `default` when absent or empty.
+/// `true` or `false` (any case); `default` when absent. An empty value is refused like any
+/// other non-boolean: the OpenAPI description types these parameters as booleans.
 fn flag(name: &str, raw: Option<&str>, default: bool) -> Result<bool, ApiError> {
     match raw.map(str::trim) {
-        None | Some("") => Ok(default),
+        None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
         Some(v) => Err(bad(
