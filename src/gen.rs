@@ -12,6 +12,12 @@
 //! supply and the volume a noisy fraction of it. Coins are listed on different days: the
 //! first has the whole span, the others start up to a tenth of the span later, and all end
 //! on the same last day.
+//!
+//! Everything written is what the importer accepts and what real data looks like: the walk
+//! is reflected at market caps of [`MIN_MARKET_CAP`] and [`MAX_MARKET_CAP`] (an unbounded walk
+//! over 10 years reached caps of 1e18 and more, which the importer refuses), and no coin takes
+//! the symbol of a coin of the Kaggle data set ([`REAL_SYMBOLS`]), so generated and real files
+//! can be imported into one database.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -24,6 +30,20 @@ use rand_chacha::ChaCha8Rng;
 
 /// The header the Kaggle files have, in their column order.
 pub const KAGGLE_HEADER: &str = "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap";
+
+/// The smallest market cap a generated coin reaches: a small real listing.
+pub const MIN_MARKET_CAP: f64 = 1e5;
+/// The largest market cap a generated coin reaches: above Bitcoin's highest (1.2e12), far
+/// below the importer's bound ([`crate::domain::MAX_RECORD_VALUE`], 1e18), and with volumes of
+/// at most a few times the market cap.
+pub const MAX_MARKET_CAP: f64 = 2e12;
+
+/// The symbols of the 23 coins of the Kaggle data set, which generated coins never take: a
+/// generated "ADA" named "Synth Ada" would clash with Cardano's ADA in one database.
+pub const REAL_SYMBOLS: [&str; 23] = [
+    "AAVE", "ADA", "ATOM", "BNB", "BTC", "CRO", "DOGE", "DOT", "EOS", "ETH", "LINK", "LTC",
+    "MIOTA", "SOL", "TRX", "UNI", "USDC", "USDT", "WBTC", "XEM", "XLM", "XMR", "XRP",
+];
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -147,8 +167,33 @@ fn symbol_of(index: usize) -> String {
     String::from_utf8(letters).expect("ASCII letters")
 }
 
+/// The inverse of [`symbol_of`], `None` for a symbol it never makes (e.g. 4 letters from `A`).
+fn index_of_symbol(symbol: &str) -> Option<usize> {
+    let index = symbol.bytes().try_fold(0usize, |n, b| {
+        b.is_ascii_uppercase()
+            .then(|| n * 26 + usize::from(b - b'A'))
+    })?;
+    (symbol_of(index) == symbol).then_some(index)
+}
+
+/// The symbol of the `coin`-th generated coin: [`symbol_of`] with [`REAL_SYMBOLS`] skipped.
+fn synthetic_symbol(coin: usize) -> String {
+    let mut reserved: Vec<usize> = REAL_SYMBOLS
+        .iter()
+        .filter_map(|s| index_of_symbol(s))
+        .collect();
+    reserved.sort_unstable();
+    let mut index = coin;
+    for r in reserved {
+        if r <= index {
+            index += 1;
+        }
+    }
+    symbol_of(index)
+}
+
 fn plan(options: &GenOptions, rng: &mut ChaCha8Rng, coin: usize) -> CoinPlan {
-    let symbol = symbol_of(coin);
+    let symbol = synthetic_symbol(coin);
     let mut name = String::from("Synth ");
     let mut chars = symbol.chars();
     name.extend(chars.next());
@@ -182,6 +227,14 @@ fn write_coin(
     let drift = uniform(&mut rng, -0.001, 0.0015);
     let supply = uniform(&mut rng, 1.0, 10.0) * power_of_ten(integer(&mut rng, 6, 10));
     let turnover = uniform(&mut rng, 0.01, 0.15);
+    // Start inside the market-cap bounds (by whole powers of ten, so the draws stay as they were).
+    let mut start_price = start_price;
+    while start_price * supply < MIN_MARKET_CAP {
+        start_price *= 10.0;
+    }
+    while start_price * supply > MAX_MARKET_CAP {
+        start_price /= 10.0;
+    }
 
     let path = out.join(file_name(&plan.name));
     let mut file = BufWriter::with_capacity(1 << 20, File::create(&path)?);
@@ -192,7 +245,12 @@ fn write_coin(
     for offset in plan.listed_after..options.days {
         let date = first_day + Days::new(u64::from(offset));
         let open = close;
-        close = open * exp(drift + volatility * normal(&mut rng));
+        let step = exp(drift + volatility * normal(&mut rng));
+        close = open * step;
+        // Reflect the walk at the bounds: the step goes the other way.
+        if !(MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&(close * supply)) {
+            close = open / step;
+        }
         let wick_up = exp(0.5 * volatility * normal(&mut rng).abs());
         let wick_down = exp(0.5 * volatility * normal(&mut rng).abs());
         let high = open.max(close) * wick_up;
@@ -373,6 +431,42 @@ mod tests {
         let err = generate(dir.path(), &options(2, 5, 1)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert!(err.to_string().contains("empty or new directory"), "{err}");
+    }
+
+    #[test]
+    fn no_coin_takes_a_real_symbol() {
+        // "ADA" is symbol_of(78): the old generator's 79th coin was "Synth Ada", ADA.
+        assert_eq!(symbol_of(78), "ADA");
+        assert_eq!(index_of_symbol("ADA"), Some(78));
+        assert_eq!(index_of_symbol("AAVE"), None);
+        let symbols: std::collections::BTreeSet<String> =
+            (0..20_000).map(synthetic_symbol).collect();
+        assert_eq!(symbols.len(), 20_000);
+        for real in REAL_SYMBOLS {
+            assert!(!symbols.contains(real), "{real}");
+        }
+        assert_eq!(synthetic_symbol(0), "AAA");
+        assert_eq!(synthetic_symbol(78), "ADB");
+    }
+
+    #[test]
+    fn a_long_walk_stays_inside_the_market_cap_bounds() {
+        // 10 years: unbounded, caps of 1e18 and more came out of such a span.
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), &options(40, 3650, 42)).unwrap();
+        for (index, (file, bytes)) in read_all(dir.path()).iter().enumerate() {
+            for coin in parse_file(index, file, bytes).unwrap() {
+                for r in coin.records.iter().map(|r| r.record) {
+                    assert!(
+                        (MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&r.market_cap),
+                        "{file} {}: {}",
+                        r.date,
+                        r.market_cap
+                    );
+                    assert!(r.volume < 10.0 * MAX_MARKET_CAP, "{file} {}", r.date);
+                }
+            }
+        }
     }
 
     #[test]
