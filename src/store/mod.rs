@@ -230,8 +230,9 @@ impl Store {
 
     /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
     /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
-    /// whatever the number of coins: an index probe per coin (record_currency_high_idx), not
-    /// a scan of every record up to the day.
+    /// whatever the number of coins: a primary-key probe per coin into the precomputed
+    /// all-time-high steps (table `ath_step`, kept by every write), not a read of the coin's
+    /// records up to the day.
     pub async fn all_time_highs(
         &self,
         currency_ids: Option<&[i64]>,

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::write::WriteTransaction;
+use super::write::{AthStep, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -125,13 +125,12 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // One probe of record_currency_high_idx per coin: its first row on or before the day in
-    // (high desc, date asc) order is the highest high, reached earliest.
+    // One probe of ath_step's primary key per coin: its latest step on or before the day.
     let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT c.id, h.high, h.date FROM currency c \
-         CROSS JOIN LATERAL (SELECT high, date FROM record \
+        "SELECT c.id, s.high, s.date FROM currency c \
+         CROSS JOIN LATERAL (SELECT high, date FROM ath_step \
              WHERE currency_id = c.id AND date <= $1 \
-             ORDER BY high DESC, date LIMIT 1) h \
+             ORDER BY date DESC LIMIT 1) s \
          WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
          ORDER BY c.id",
     )
@@ -367,6 +366,33 @@ impl WriteTransaction for Writer {
             .bind(&c.close)
             .bind(&c.volume)
             .bind(&c.market_cap)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()> {
+        let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
+        sqlx::query("DELETE FROM ath_step WHERE currency_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *self.tx)
+            .await?;
+        let rows: Vec<(i64, AthStep)> = steps
+            .iter()
+            .flat_map(|(id, steps)| steps.iter().map(move |s| (*id, *s)))
+            .collect();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            let currency_id: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            let date: Vec<NaiveDate> = chunk.iter().map(|(_, s)| s.date).collect();
+            let high: Vec<f64> = chunk.iter().map(|(_, s)| s.high).collect();
+            sqlx::query(
+                "INSERT INTO ath_step (currency_id, date, high) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::float8[])",
+            )
+            .bind(&currency_id)
+            .bind(&date)
+            .bind(&high)
             .execute(&mut *self.tx)
             .await?;
         }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::write::WriteTransaction;
+use super::write::{AthStep, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -173,20 +173,20 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // One probe of record_currency_high_idx per coin: its first row on or before the day in
-    // (high desc, date asc) order is the highest high, reached earliest.
+    // Per coin, one seek of ath_step's primary key for its latest step on or before the
+    // day (a lone MAX over an index prefix), then one lookup of that step.
     let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT r.currency_id, r.high, r.date FROM currency c \
-         JOIN record r ON r.id = (SELECT id FROM record \
+        "SELECT s.currency_id, s.high, s.date FROM currency c \
+         JOIN ath_step s ON s.currency_id = c.id AND s.date = (SELECT MAX(date) FROM ath_step \
              WHERE currency_id = c.id AND date <= ",
     );
     query.push_bind(up_to);
-    query.push(" ORDER BY high DESC, date LIMIT 1)");
+    query.push(")");
     if let Some(ids) = currency_ids {
         query.push(" WHERE c.id IN ");
         push_id_list(&mut query, ids);
     }
-    query.push(" ORDER BY r.currency_id");
+    query.push(" ORDER BY c.id");
     let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows
         .into_iter()
@@ -316,6 +316,32 @@ impl WriteTransaction for Writer {
             .bind(r.date)
             .execute(&mut *self.tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()> {
+        let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("DELETE FROM ath_step WHERE currency_id IN ");
+            push_id_list(&mut query, chunk);
+            query.build().execute(&mut *self.tx).await?;
+        }
+        let rows: Vec<(i64, AthStep)> = steps
+            .iter()
+            .flat_map(|(id, steps)| steps.iter().map(move |s| (*id, *s)))
+            .collect();
+        // 3 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in rows.chunks(10_000) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO ath_step (currency_id, date, high) ");
+            query.push_values(chunk, |mut row, (currency_id, step)| {
+                row.push_bind(*currency_id)
+                    .push_bind(step.date)
+                    .push_bind(step.high);
+            });
+            query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }

@@ -1,6 +1,10 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 use super::{StoreError, StoreResult};
@@ -37,6 +41,9 @@ pub(crate) trait WriteTransaction: Sized {
     async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
+    /// Replaces the all-time-high steps (table `ath_step`) of the coins in `steps` by the
+    /// given ones (each coin's sorted by date).
+    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
     /// Called before the first row is written with the number of rows in the write, so a
@@ -66,13 +73,22 @@ pub(crate) async fn apply<T: WriteTransaction>(
     let mut known = tx.currencies().await?;
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
+    // The all-time-high steps of every coin this write changes, computed from its merged
+    // history (already in memory: the stored records are read to tell inserts from updates).
+    let mut ath_steps: HashMap<i64, Vec<AthStep>> = HashMap::new();
+    let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
     let batch = tx.batch_rows();
     tx.begin_bulk(updates.iter().map(|u| u.records.len()).sum())
         .await?;
 
     for update in updates {
         let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
+        if !seen.insert(currency_id) {
+            // The same coin twice in one write: what the first wrote must be read back.
+            flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
+        }
         let stored = tx.records_of(currency_id).await?;
+        let changed_before = summary.inserted + summary.updated;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
             while stored_iter.next_if(|s| s.date < record.date).is_some() {}
@@ -96,12 +112,15 @@ pub(crate) async fn apply<T: WriteTransaction>(
                 pending_updates.clear();
             }
         }
+        if summary.inserted + summary.updated > changed_before {
+            ath_steps.insert(currency_id, ath_steps_of(&stored, &update.records));
+        }
     }
-    if !pending_inserts.is_empty() {
-        tx.insert_records(&pending_inserts).await?;
-    }
-    if !pending_updates.is_empty() {
-        tx.update_records(&pending_updates).await?;
+    flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
+    if !ath_steps.is_empty() {
+        let mut steps: Vec<(i64, Vec<AthStep>)> = ath_steps.into_iter().collect();
+        steps.sort_unstable_by_key(|(id, _)| *id);
+        tx.replace_ath_steps(&steps).await?;
     }
     tx.finish_bulk().await?;
 
@@ -114,6 +133,62 @@ pub(crate) async fn apply<T: WriteTransaction>(
     };
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Writes the pending rows.
+async fn flush<T: WriteTransaction>(
+    tx: &mut T,
+    inserts: &mut Vec<(i64, DailyRecord)>,
+    updates: &mut Vec<(i64, DailyRecord)>,
+) -> StoreResult<()> {
+    if !inserts.is_empty() {
+        tx.insert_records(inserts).await?;
+        inserts.clear();
+    }
+    if !updates.is_empty() {
+        tx.update_records(updates).await?;
+        updates.clear();
+    }
+    Ok(())
+}
+
+/// A day on which a coin's all-time high rose: its high that day is above every earlier one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AthStep {
+    pub date: NaiveDate,
+    pub high: f64,
+}
+
+/// The all-time-high steps of a coin whose stored records are `stored` once `written` is
+/// upserted (both sorted by date; a written record replaces the stored one of its day). The
+/// coin's ATH on a day is the latest step on or before it, reached first on that step's date
+/// (an equal high later is not a step).
+pub(crate) fn ath_steps_of(stored: &[DailyRecord], written: &[DailyRecord]) -> Vec<AthStep> {
+    let mut steps: Vec<AthStep> = Vec::new();
+    let mut step = |record: &DailyRecord| {
+        if steps.last().is_none_or(|last| record.high > last.high) {
+            steps.push(AthStep {
+                date: record.date,
+                high: record.high,
+            });
+        }
+    };
+    let (mut s, mut w) = (stored.iter().peekable(), written.iter().peekable());
+    loop {
+        match (s.peek(), w.peek()) {
+            (Some(a), Some(b)) if a.date < b.date => step(s.next().expect("peeked")),
+            (Some(a), Some(b)) => {
+                if a.date == b.date {
+                    s.next();
+                }
+                step(w.next().expect("peeked"));
+            }
+            (Some(_), None) => step(s.next().expect("peeked")),
+            (None, Some(_)) => step(w.next().expect("peeked")),
+            (None, None) => break,
+        }
+    }
+    steps
 }
 
 /// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
@@ -166,5 +241,73 @@ async fn ensure_currency<T: WriteTransaction>(
             summary.coins_created += 1;
             Ok(id)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(day: u32, high: f64) -> DailyRecord {
+        DailyRecord {
+            date: NaiveDate::from_ymd_opt(2021, 1, day).unwrap(),
+            open: high,
+            high,
+            low: high,
+            close: high,
+            volume: 0.0,
+            market_cap: 0.0,
+        }
+    }
+
+    fn steps(pairs: &[(u32, f64)]) -> Vec<AthStep> {
+        pairs
+            .iter()
+            .map(|&(day, high)| AthStep {
+                date: NaiveDate::from_ymd_opt(2021, 1, day).unwrap(),
+                high,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_is_a_high_above_every_earlier_one_and_ties_keep_the_first_day() {
+        let history = [
+            rec(1, 5.0),
+            rec(2, 3.0),
+            rec(3, 7.0),
+            rec(4, 7.0),
+            rec(5, 8.0),
+        ];
+        assert_eq!(
+            ath_steps_of(&history, &[]),
+            steps(&[(1, 5.0), (3, 7.0), (5, 8.0)])
+        );
+        assert_eq!(ath_steps_of(&[], &history), ath_steps_of(&history, &[]));
+        assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
+    }
+
+    #[test]
+    fn written_records_replace_stored_ones_of_their_day_and_merge_by_date() {
+        let stored = [rec(1, 5.0), rec(3, 7.0), rec(5, 8.0)];
+        // A new high inserted between stored days.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(2, 9.0)]),
+            steps(&[(1, 5.0), (2, 9.0)])
+        );
+        // Lowering a past high: the later days become steps again.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(3, 1.0)]),
+            steps(&[(1, 5.0), (5, 8.0)])
+        );
+        // A new high after the last stored day, and one before the first.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(6, 10.0)]),
+            steps(&[(1, 5.0), (3, 7.0), (5, 8.0), (6, 10.0)])
+        );
+        assert_eq!(
+            ath_steps_of(&stored[1..], &[rec(1, 20.0)]),
+            steps(&[(1, 20.0)])
+        );
     }
 }

@@ -45,6 +45,43 @@ async fn record_foreign_keys(store: &Store) -> Vec<String> {
     }
 }
 
+/// The all-time-high steps the importer wrote (computed in Rust) are exactly those the SQL of
+/// migration 0005 derives from the records, and there are some.
+async fn assert_ath_steps_match_the_records(store: &Store) {
+    const FROM_RECORDS: &str = "SELECT currency_id, date, high FROM ( \
+        SELECT currency_id, date, high, MAX(high) OVER (PARTITION BY currency_id ORDER BY date \
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM record) r \
+        WHERE before IS NULL OR high > before";
+    let differences = |a: &str, b: &str| format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) d");
+    let stored = "SELECT currency_id, date, high FROM ath_step";
+    let counts: Vec<i64> = match store {
+        Store::Sqlite(pool) => {
+            let mut counts = Vec::new();
+            for sql in [
+                differences(FROM_RECORDS, stored),
+                differences(stored, FROM_RECORDS),
+                "SELECT COUNT(*) FROM ath_step".into(),
+            ] {
+                counts.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+            }
+            counts
+        }
+        Store::Postgres(pool) => {
+            let mut counts = Vec::new();
+            for sql in [
+                differences(FROM_RECORDS, stored),
+                differences(stored, FROM_RECORDS),
+                "SELECT COUNT(*) FROM ath_step".into(),
+            ] {
+                counts.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+            }
+            counts
+        }
+    };
+    assert_eq!(counts[..2], [0, 0], "{counts:?}");
+    assert!(counts[2] > 0, "{counts:?}");
+}
+
 async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: Backend) {
     let app = spawn_app(backend).await;
     let indexes_before = record_indexes(&app.store).await;
@@ -87,6 +124,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
     );
     assert_eq!(record_indexes(&app.store).await, indexes_before);
     assert_eq!(record_foreign_keys(&app.store).await, foreign_keys_before);
+    assert_ath_steps_match_the_records(&app.store).await;
 
     // Every value arrives bit for bit: the dashboard's price is the file's last Close.
     let csv = std::fs::read_to_string(dir.path().join(file_name("Synth Aaa"))).unwrap();

@@ -376,7 +376,96 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
     assert_unchanged(&app, &before).await;
 }
 
+/// `(ath, ath_date)` of BTC in `/api/v1/markets` on `date`.
+async fn btc_ath(app: &TestApp, date: &str) -> (Value, Value) {
+    let page = app
+        .get_json(&format!("/api/v1/markets?ids=btc&date={date}"), 200)
+        .await;
+    let row = &page["data"][0];
+    (row["ath"].clone(), row["ath_date"].clone())
+}
+
+/// The all-time high is precomputed (migration 0005, table `ath_step`): after the import and
+/// after every write, markets shows the ATH of the data as it now is.
+async fn the_all_time_high_follows_every_write(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.writes.api_keys = vec![KEY.into()];
+    })
+    .await;
+    // BTC: 2021-06-01..07-06, close 30,000 + 100 i, high = close × 1.1 (rising every day).
+    import_two_coins(&app).await;
+    let high = |i: usize| json!(btc_closes()[i] * 1.1);
+    assert_eq!(
+        btc_ath(&app, "2021-06-20").await,
+        (high(19), json!("2021-06-20"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+
+    // A new high in the past (record() writes high = 2 × close) rules every later day.
+    let answer = post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([record("2021-06-10", 50_000.0)]),
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        json!({"inserted": 0, "updated": 1, "unchanged": 0})
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-06-09").await,
+        (high(8), json!("2021-06-09"))
+    );
+    for date in ["2021-06-10", "2021-06-20", "2021-07-06"] {
+        assert_eq!(
+            btc_ath(&app, date).await,
+            (json!(100_000.0), json!("2021-06-10")),
+            "{date}"
+        );
+    }
+
+    // Lowering that past high gives every later day its own high back.
+    post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 10.0)])).await;
+    assert_eq!(
+        btc_ath(&app, "2021-06-10").await,
+        (high(8), json!("2021-06-09"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-06-20").await,
+        (high(19), json!("2021-06-20"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+
+    // A new latest day with a new high, and one with an equal high: the first day keeps it.
+    post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([
+            record("2021-07-07", 40_000.0),
+            record("2021-07-08", 40_000.0)
+        ]),
+    )
+    .await;
+    assert_eq!(
+        btc_ath(&app, "2021-07-08").await,
+        (json!(80_000.0), json!("2021-07-07"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+}
+
 on_both_stores!(
+    the_all_time_high_follows_every_write,
     writes_need_configured_keys,
     every_refusal_leaves_the_database_unchanged,
     writes_create_rename_and_upsert
