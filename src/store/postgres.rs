@@ -54,7 +54,7 @@ pub(super) async fn records_on_days(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
          FROM record \
          WHERE date = ANY($1) AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
-         ORDER BY currency_id, date",
+         ORDER BY date, currency_id",
     )
     .bind(days)
     .bind(currency_ids)
@@ -177,7 +177,10 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record").execute(pool).await {
+    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step")
+        .execute(pool)
+        .await
+    {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
 }

@@ -75,7 +75,7 @@ pub(super) async fn records_on_days(
         }
         query.push(")");
     }
-    query.push(" ORDER BY currency_id, date");
+    query.push(" ORDER BY date, currency_id");
     Ok(query
         .build_query_as::<RecordRow>()
         .fetch_all(pool)
