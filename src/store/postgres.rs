@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::write::{AthStep, WriteTransaction};
+use super::write::{AthStep, CoinDigest, StoredDigest, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -372,6 +372,52 @@ impl WriteTransaction for Writer {
             .execute(&mut *self.tx)
             .await?;
         }
+        Ok(())
+    }
+
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
+        let rows: Vec<(i64, i64, Vec<u8>, i64)> =
+            sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(currency_id, records, sha256, generation)| StoredDigest {
+                currency_id,
+                digest: CoinDigest { records, sha256 },
+                generation,
+            })
+            .collect())
+    }
+
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()> {
+        if new_generation != old_generation {
+            sqlx::query("UPDATE coin_digest SET generation = $1 WHERE generation = $2")
+                .bind(new_generation)
+                .bind(old_generation)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let ids: Vec<i64> = digests.iter().map(|(id, _)| *id).collect();
+        let records: Vec<i64> = digests.iter().map(|(_, d)| d.records).collect();
+        let sha256: Vec<&[u8]> = digests.iter().map(|(_, d)| d.sha256.as_slice()).collect();
+        sqlx::query(
+            "INSERT INTO coin_digest (currency_id, records, sha256, generation) \
+             SELECT id, n, h, $4 FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) AS u(id, n, h) \
+             ON CONFLICT (currency_id) DO UPDATE \
+             SET records = excluded.records, sha256 = excluded.sha256, generation = excluded.generation",
+        )
+        .bind(&ids)
+        .bind(&records)
+        .bind(&sha256)
+        .bind(new_generation)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

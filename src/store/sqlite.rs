@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::write::{AthStep, WriteTransaction};
+use super::write::{AthStep, CoinDigest, StoredDigest, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -316,6 +316,54 @@ impl WriteTransaction for Writer {
             .bind(r.date)
             .execute(&mut *self.tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
+        let rows: Vec<(i64, i64, Vec<u8>, i64)> =
+            sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(currency_id, records, sha256, generation)| StoredDigest {
+                currency_id,
+                digest: CoinDigest { records, sha256 },
+                generation,
+            })
+            .collect())
+    }
+
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()> {
+        if new_generation != old_generation {
+            sqlx::query("UPDATE coin_digest SET generation = ?1 WHERE generation = ?2")
+                .bind(new_generation)
+                .bind(old_generation)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        // 4 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in digests.chunks(8_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO coin_digest (currency_id, records, sha256, generation) ",
+            );
+            query.push_values(chunk, |mut row, (currency_id, digest)| {
+                row.push_bind(*currency_id)
+                    .push_bind(digest.records)
+                    .push_bind(digest.sha256.as_slice())
+                    .push_bind(new_generation);
+            });
+            query.push(
+                " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \
+                 sha256 = excluded.sha256, generation = excluded.generation",
+            );
+            query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -44,6 +45,16 @@ pub(crate) trait WriteTransaction: Sized {
     /// Replaces the all-time-high steps (table `ath_step`) of the coins in `steps` by the
     /// given ones (each coin's sorted by date).
     async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()>;
+    /// Every coin's stored digest (table `coin_digest`).
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
+    /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
+    /// the other digests stamped `old_generation` to it: this write did not change them.
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
     /// Called before the first row is written with the number of rows in the write, so a
@@ -71,6 +82,18 @@ pub(crate) async fn apply<T: WriteTransaction>(
         ..WriteSummary::default()
     };
     let mut known = tx.currencies().await?;
+    // A coin whose stored digest is current (stamped with this generation: no write since)
+    // and equal to the digest of what is written now holds exactly those records: nothing
+    // to read or compare. A re-import of unchanged files then reads no records at all.
+    let old_generation = tx.current_generation().await?;
+    let current_digests: HashMap<i64, CoinDigest> = tx
+        .coin_digests()
+        .await?
+        .into_iter()
+        .filter(|d| d.generation == old_generation)
+        .map(|d| (d.currency_id, d.digest))
+        .collect();
+    let mut new_digests: Vec<(i64, CoinDigest)> = Vec::new();
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
     // The all-time-high steps of every coin this write changes, computed from its merged
@@ -86,6 +109,10 @@ pub(crate) async fn apply<T: WriteTransaction>(
         if !seen.insert(currency_id) {
             // The same coin twice in one write: what the first wrote must be read back.
             flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
+        } else if current_digests.get(&currency_id) == Some(&CoinDigest::of(update.records.iter()))
+        {
+            summary.unchanged += update.records.len();
+            continue;
         }
         let stored = tx.records_of(currency_id).await?;
         let changed_before = summary.inserted + summary.updated;
@@ -115,6 +142,11 @@ pub(crate) async fn apply<T: WriteTransaction>(
         if summary.inserted + summary.updated > changed_before {
             ath_steps.insert(currency_id, ath_steps_of(&stored, &update.records));
         }
+        new_digests.retain(|(id, _)| *id != currency_id);
+        new_digests.push((
+            currency_id,
+            CoinDigest::of(merged(&stored, &update.records)),
+        ));
     }
     flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
     if !ath_steps.is_empty() {
@@ -129,8 +161,12 @@ pub(crate) async fn apply<T: WriteTransaction>(
     summary.generation = if changed > 0 {
         tx.bump_generation().await?
     } else {
-        tx.current_generation().await?
+        old_generation
     };
+    if !new_digests.is_empty() || summary.generation != old_generation {
+        tx.save_coin_digests(&new_digests, old_generation, summary.generation)
+            .await?;
+    }
     tx.commit().await?;
     Ok(summary)
 }
@@ -165,30 +201,74 @@ pub(crate) struct AthStep {
 /// (an equal high later is not a step).
 pub(crate) fn ath_steps_of(stored: &[DailyRecord], written: &[DailyRecord]) -> Vec<AthStep> {
     let mut steps: Vec<AthStep> = Vec::new();
-    let mut step = |record: &DailyRecord| {
+    for record in merged(stored, written) {
         if steps.last().is_none_or(|last| record.high > last.high) {
             steps.push(AthStep {
                 date: record.date,
                 high: record.high,
             });
         }
-    };
-    let (mut s, mut w) = (stored.iter().peekable(), written.iter().peekable());
-    loop {
-        match (s.peek(), w.peek()) {
-            (Some(a), Some(b)) if a.date < b.date => step(s.next().expect("peeked")),
-            (Some(a), Some(b)) => {
-                if a.date == b.date {
-                    s.next();
-                }
-                step(w.next().expect("peeked"));
-            }
-            (Some(_), None) => step(s.next().expect("peeked")),
-            (None, Some(_)) => step(w.next().expect("peeked")),
-            (None, None) => break,
-        }
     }
     steps
+}
+
+/// A coin's records once `written` is upserted into `stored` (both sorted by date; a written
+/// record replaces the stored one of its day), in date order.
+fn merged<'a>(
+    stored: &'a [DailyRecord],
+    written: &'a [DailyRecord],
+) -> impl Iterator<Item = &'a DailyRecord> {
+    let (mut s, mut w) = (stored.iter().peekable(), written.iter().peekable());
+    std::iter::from_fn(move || match (s.peek(), w.peek()) {
+        (Some(a), Some(b)) if a.date < b.date => s.next(),
+        (Some(a), Some(b)) => {
+            if a.date == b.date {
+                s.next();
+            }
+            w.next()
+        }
+        (Some(_), None) => s.next(),
+        (None, _) => w.next(),
+    })
+}
+
+/// What a coin's records are, in 40 bytes: their number and the SHA-256 of their dates and
+/// values (bit for bit, in date order). Equal digests mean equal records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CoinDigest {
+    pub records: i64,
+    pub sha256: Vec<u8>,
+}
+
+impl CoinDigest {
+    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> CoinDigest {
+        let mut hasher = Sha256::new();
+        let mut count = 0;
+        for r in records {
+            count += 1;
+            let mut bytes = [0u8; 52];
+            bytes[..4].copy_from_slice(&r.date.num_days_from_ce().to_le_bytes());
+            for (i, v) in [r.open, r.high, r.low, r.close, r.volume, r.market_cap]
+                .iter()
+                .enumerate()
+            {
+                bytes[4 + 8 * i..12 + 8 * i].copy_from_slice(&v.to_bits().to_le_bytes());
+            }
+            hasher.update(bytes);
+        }
+        CoinDigest {
+            records: count,
+            sha256: hasher.finalize().to_vec(),
+        }
+    }
+}
+
+/// A digest as stored, with the data generation it was stamped with.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDigest {
+    pub currency_id: i64,
+    pub digest: CoinDigest,
+    pub generation: i64,
 }
 
 /// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
@@ -285,6 +365,23 @@ mod tests {
         );
         assert_eq!(ath_steps_of(&[], &history), ath_steps_of(&history, &[]));
         assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
+    }
+
+    #[test]
+    fn a_digest_tells_apart_any_change_of_date_value_or_count() {
+        let history = [rec(1, 5.0), rec(2, 3.0), rec(3, 7.0)];
+        let digest = CoinDigest::of(history.iter());
+        assert_eq!(digest.records, 3);
+        assert_eq!(digest, CoinDigest::of(merged(&history, &history[1..2])));
+        assert_ne!(digest, CoinDigest::of(history[..2].iter()));
+        assert_ne!(digest, CoinDigest::of(merged(&history, &[rec(2, 3.5)])));
+        assert_ne!(
+            digest,
+            CoinDigest::of(merged(&history[..2], &[rec(4, 7.0)]))
+        );
+        let mut negative_zero = history;
+        negative_zero[0].volume = -0.0;
+        assert_ne!(digest, CoinDigest::of(negative_zero.iter()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use krispyto::domain::Currency;
 
-use crate::cache_reads::{btc_closes, import_two_coins};
+use crate::cache_reads::{btc_closes, import_two_coins, two_coin_files};
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_both_stores;
 
@@ -464,7 +464,49 @@ async fn the_all_time_high_follows_every_write(backend: Backend) {
     );
 }
 
+/// A re-import skips the coins whose stored digest (migration 0005, table `coin_digest`)
+/// equals the file's, without reading their records; a write in between keeps the digests
+/// right, so the re-import puts back exactly what the write changed.
+async fn a_reimport_restores_what_a_write_changed_and_skips_the_rest(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.writes.api_keys = vec![KEY.into()];
+    })
+    .await;
+    import_two_coins(&app).await;
+    let before = app.get_json("/api/v1/coins/BTC/history", 200).await;
+
+    // An update of one BTC day and a new ETH day through the write API.
+    post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 1.0)])).await;
+    post_records(&app, "ETH", Some(KEY), json!([record("2021-07-07", 1.0)])).await;
+    let again = app.import_files(&two_coin_files()).await.unwrap();
+    assert_eq!(
+        (
+            again.summary.inserted,
+            again.summary.updated,
+            again.summary.unchanged
+        ),
+        (0, 1, 71),
+        "{again:?}"
+    );
+    assert_eq!(app.get_json("/api/v1/coins/BTC/history", 200).await, before);
+    let third = app.import_files(&two_coin_files()).await.unwrap();
+    assert_eq!(
+        (
+            third.summary.inserted,
+            third.summary.updated,
+            third.summary.unchanged
+        ),
+        (0, 0, 72),
+        "{third:?}"
+    );
+    assert_eq!(
+        third.summary.generation, again.summary.generation,
+        "nothing changed"
+    );
+}
+
 on_both_stores!(
+    a_reimport_restores_what_a_write_changed_and_skips_the_rest,
     the_all_time_high_follows_every_write,
     writes_need_configured_keys,
     every_refusal_leaves_the_database_unchanged,
