@@ -23,6 +23,32 @@ SELECT currency_id, date, high FROM (
 ) r
 WHERE before IS NULL OR high > before;
 
+-- Markets reads the steps of one month for every coin at once (a range of this index), ...
+CREATE INDEX ath_step_date_idx ON ath_step (date) INCLUDE (currency_id, high);
+
+-- ... and each coin's ATH as of the first day of that month: the latest step before it. With
+-- both, the ATH of every coin on a day D is two index ranges (2,000 rows here, the few steps
+-- of D's month up to D there), instead of a probe per coin (2,000 probes: 7-16 ms on our
+-- loaded machine). A row per coin and month from the month after its first record to the
+-- month of its last; kept by every write with ath_step.
+CREATE TABLE ath_month (
+    month       DATE   NOT NULL,
+    currency_id BIGINT NOT NULL REFERENCES currency (id) ON DELETE CASCADE,
+    high        DOUBLE PRECISION NOT NULL,
+    date        DATE   NOT NULL,
+    PRIMARY KEY (month, currency_id)
+);
+CREATE INDEX ath_month_currency_idx ON ath_month (currency_id);
+
+INSERT INTO ath_month (month, currency_id, high, date)
+SELECT m.month::date, s.currency_id, s.high, s.date
+FROM (SELECT currency_id, MIN(date) AS first, MAX(date) AS last FROM record GROUP BY currency_id) span
+CROSS JOIN LATERAL generate_series(date_trunc('month', span.first) + interval '1 month',
+                                   date_trunc('month', span.last), interval '1 month') AS m(month)
+CROSS JOIN LATERAL (SELECT currency_id, high, date FROM ath_step
+                    WHERE currency_id = span.currency_id AND date < m.month::date
+                    ORDER BY date DESC LIMIT 1) s;
+
 -- Its only reader was the per-coin ATH probe this table replaces; without it every import
 -- builds one index fewer (a third of the 7 M-row bulk load's index builds).
 DROP INDEX record_currency_high_idx;

@@ -23,6 +23,35 @@ SELECT currency_id, date, high FROM (
 ) r
 WHERE before IS NULL OR high > before;
 
+-- Markets reads the steps of one month for every coin at once (a range of this index), ...
+CREATE INDEX ath_step_date_idx ON ath_step (date, currency_id, high);
+
+-- ... and each coin's ATH as of the first day of that month: the latest step before it. With
+-- both, the ATH of every coin on a day D is two index ranges (2,000 rows here, the few steps
+-- of D's month up to D there), instead of a probe per coin. A row per coin and month from the
+-- month after its first record to the month of its last; kept by every write with ath_step.
+CREATE TABLE ath_month (
+    month       TEXT    NOT NULL,
+    currency_id INTEGER NOT NULL REFERENCES currency (id) ON DELETE CASCADE,
+    high        REAL    NOT NULL,
+    date        TEXT    NOT NULL,
+    PRIMARY KEY (month, currency_id)
+) WITHOUT ROWID;
+CREATE INDEX ath_month_currency_idx ON ath_month (currency_id);
+
+INSERT INTO ath_month (month, currency_id, high, date)
+WITH RECURSIVE months(currency_id, month, last) AS (
+    SELECT currency_id, date(MIN(date), 'start of month', '+1 month'), MAX(date)
+    FROM record GROUP BY currency_id
+    UNION ALL
+    SELECT currency_id, date(month, '+1 month'), last FROM months WHERE date(month, '+1 month') <= last
+)
+SELECT m.month, s.currency_id, s.high, s.date
+FROM months m
+JOIN ath_step s ON s.currency_id = m.currency_id
+    AND s.date = (SELECT MAX(date) FROM ath_step WHERE currency_id = m.currency_id AND date < m.month)
+WHERE m.month <= m.last;
+
 -- Its only reader was the per-coin ATH probe this table replaces; without it every import
 -- builds one index fewer (a third of the 7 M-row bulk load's index builds).
 DROP INDEX record_currency_high_idx;

@@ -8,7 +8,7 @@ mod write;
 
 use std::time::Duration;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::analytics::percent::AS_OF_MAX_AGE_DAYS;
@@ -292,9 +292,9 @@ impl Store {
 
     /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
     /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
-    /// whatever the number of coins: a primary-key probe per coin into the precomputed
-    /// all-time-high steps (table `ath_step`, kept by every write), not a read of the coin's
-    /// records up to the day.
+    /// whatever the number of coins, over what every write keeps precomputed (migration 0005:
+    /// each coin's ATH as of the first of every month, and the days the ATH rose), not a read
+    /// of the coins' records up to the day.
     pub async fn all_time_highs(
         &self,
         currency_ids: Option<&[i64]>,
@@ -337,6 +337,31 @@ impl Store {
             }
         }
     }
+}
+
+/// The first day of `day`'s month.
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
+}
+
+/// Per coin, the row with the latest date, ordered by coin id: the ATH from rows that are
+/// each coin's ATH as of some day on or before the day asked for.
+fn latest_per_coin(rows: Vec<(i64, f64, NaiveDate)>) -> Vec<AllTimeHigh> {
+    let mut latest: std::collections::BTreeMap<i64, (f64, NaiveDate)> = Default::default();
+    for (currency_id, price, date) in rows {
+        let entry = latest.entry(currency_id).or_insert((price, date));
+        if date > entry.1 {
+            *entry = (price, date);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(currency_id, (price, date))| AllTimeHigh {
+            currency_id,
+            price,
+            date,
+        })
+        .collect()
 }
 
 /// The days a coin's records cover.

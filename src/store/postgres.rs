@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::write::{AthStep, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -125,27 +125,22 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // One probe of ath_step's primary key per coin: its latest step on or before the day.
+    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
+    // month up to the day (the latest of which, if any, is the ATH).
+    let month = super::first_of_month(up_to);
     let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT c.id, s.high, s.date FROM currency c \
-         CROSS JOIN LATERAL (SELECT high, date FROM ath_step \
-             WHERE currency_id = c.id AND date <= $1 \
-             ORDER BY date DESC LIMIT 1) s \
-         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
-         ORDER BY c.id",
+        "SELECT currency_id, high, date FROM ( \
+             SELECT currency_id, high, date FROM ath_month WHERE month = $1 \
+             UNION ALL \
+             SELECT currency_id, high, date FROM ath_step WHERE date >= $1 AND date <= $2) a \
+         WHERE ($3::bigint[] IS NULL OR currency_id = ANY($3))",
     )
+    .bind(month)
     .bind(up_to)
     .bind(currency_ids)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency_id, price, date)| AllTimeHigh {
-            currency_id,
-            price,
-            date,
-        })
-        .collect())
+    Ok(super::latest_per_coin(rows))
 }
 
 pub(super) async fn record_count(pool: &PgPool) -> StoreResult<i64> {
@@ -177,7 +172,7 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step")
+    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month")
         .execute(pool)
         .await
     {
@@ -421,27 +416,41 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()> {
-        let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
-        sqlx::query("DELETE FROM ath_step WHERE currency_id = ANY($1)")
-            .bind(&ids)
-            .execute(&mut *self.tx)
-            .await?;
-        let rows: Vec<(i64, AthStep)> = steps
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
+        for table in ["ath_step", "ath_month"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
+                .bind(&ids)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        // (month or NULL for a step, coin, high, date) rows, one UNNEST per table and batch.
+        let steps: Vec<(Option<NaiveDate>, i64, f64, NaiveDate)> = highs
             .iter()
-            .flat_map(|(id, steps)| steps.iter().map(move |s| (*id, *s)))
+            .flat_map(|(id, h)| h.steps.iter().map(move |s| (None, *id, s.high, s.date)))
+            .chain(highs.iter().flat_map(|(id, h)| {
+                h.months
+                    .iter()
+                    .map(move |(month, s)| (Some(*month), *id, s.high, s.date))
+            }))
             .collect();
-        for chunk in rows.chunks(BATCH_ROWS) {
-            let currency_id: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-            let date: Vec<NaiveDate> = chunk.iter().map(|(_, s)| s.date).collect();
-            let high: Vec<f64> = chunk.iter().map(|(_, s)| s.high).collect();
+        for chunk in steps.chunks(BATCH_ROWS) {
+            let month: Vec<Option<NaiveDate>> = chunk.iter().map(|r| r.0).collect();
+            let currency_id: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+            let high: Vec<f64> = chunk.iter().map(|r| r.2).collect();
+            let date: Vec<NaiveDate> = chunk.iter().map(|r| r.3).collect();
             sqlx::query(
-                "INSERT INTO ath_step (currency_id, date, high) \
-                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::float8[])",
+                "WITH u AS (SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::float8[], $4::date[]) \
+                     AS u(month, currency_id, high, date)), \
+                 s AS (INSERT INTO ath_step (currency_id, date, high) \
+                     SELECT currency_id, date, high FROM u WHERE month IS NULL) \
+                 INSERT INTO ath_month (month, currency_id, high, date) \
+                 SELECT month, currency_id, high, date FROM u WHERE month IS NOT NULL",
             )
+            .bind(&month)
             .bind(&currency_id)
-            .bind(&date)
             .bind(&high)
+            .bind(&date)
             .execute(&mut *self.tx)
             .await?;
         }

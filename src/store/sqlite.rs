@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::write::{AthStep, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
@@ -173,29 +173,25 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // Per coin, one seek of ath_step's primary key for its latest step on or before the
-    // day (a lone MAX over an index prefix), then one lookup of that step.
+    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
+    // month up to the day (the latest of which, if any, is the ATH).
+    let month = super::first_of_month(up_to);
     let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT s.currency_id, s.high, s.date FROM currency c \
-         JOIN ath_step s ON s.currency_id = c.id AND s.date = (SELECT MAX(date) FROM ath_step \
-             WHERE currency_id = c.id AND date <= ",
+        "SELECT currency_id, high, date FROM ( \
+             SELECT currency_id, high, date FROM ath_month WHERE month = ",
     );
+    query.push_bind(month);
+    query.push(" UNION ALL SELECT currency_id, high, date FROM ath_step WHERE date >= ");
+    query.push_bind(month);
+    query.push(" AND date <= ");
     query.push_bind(up_to);
     query.push(")");
     if let Some(ids) = currency_ids {
-        query.push(" WHERE c.id IN ");
+        query.push(" WHERE currency_id IN ");
         push_id_list(&mut query, ids);
     }
-    query.push(" ORDER BY c.id");
     let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency_id, price, date)| AllTimeHigh {
-            currency_id,
-            price,
-            date,
-        })
-        .collect())
+    Ok(super::latest_per_coin(rows))
 }
 
 pub(super) async fn record_count(pool: &SqlitePool) -> StoreResult<i64> {
@@ -368,26 +364,49 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()> {
-        let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
         for chunk in ids.chunks(INSERT_BATCH_ROWS) {
+            for table in ["ath_step", "ath_month"] {
+                let mut query = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {table} WHERE currency_id IN "
+                ));
+                push_id_list(&mut query, chunk);
+                query.build().execute(&mut *self.tx).await?;
+            }
+        }
+        let steps: Vec<(i64, f64, NaiveDate)> = highs
+            .iter()
+            .flat_map(|(id, h)| h.steps.iter().map(move |s| (*id, s.high, s.date)))
+            .collect();
+        // 3 or 4 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in steps.chunks(8_000) {
             let mut query =
-                QueryBuilder::<Sqlite>::new("DELETE FROM ath_step WHERE currency_id IN ");
-            push_id_list(&mut query, chunk);
+                QueryBuilder::<Sqlite>::new("INSERT INTO ath_step (currency_id, high, date) ");
+            query.push_values(chunk, |mut row, (currency_id, high, date)| {
+                row.push_bind(*currency_id)
+                    .push_bind(*high)
+                    .push_bind(*date);
+            });
             query.build().execute(&mut *self.tx).await?;
         }
-        let rows: Vec<(i64, AthStep)> = steps
+        let months: Vec<(NaiveDate, i64, f64, NaiveDate)> = highs
             .iter()
-            .flat_map(|(id, steps)| steps.iter().map(move |s| (*id, *s)))
+            .flat_map(|(id, h)| {
+                h.months
+                    .iter()
+                    .map(move |(month, s)| (*month, *id, s.high, s.date))
+            })
             .collect();
-        // 3 bound values a row, below SQLite's 32,766 a statement.
-        for chunk in rows.chunks(10_000) {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("INSERT INTO ath_step (currency_id, date, high) ");
-            query.push_values(chunk, |mut row, (currency_id, step)| {
-                row.push_bind(*currency_id)
-                    .push_bind(step.date)
-                    .push_bind(step.high);
+        for chunk in months.chunks(8_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO ath_month (month, currency_id, high, date) ",
+            );
+            query.push_values(chunk, |mut row, (month, currency_id, high, date)| {
+                row.push_bind(*month)
+                    .push_bind(*currency_id)
+                    .push_bind(*high)
+                    .push_bind(*date);
             });
             query.build().execute(&mut *self.tx).await?;
         }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{Currency, DailyRecord, Symbol};
@@ -42,9 +42,9 @@ pub(crate) trait WriteTransaction: Sized {
     async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
-    /// Replaces the all-time-high steps (table `ath_step`) of the coins in `steps` by the
-    /// given ones (each coin's sorted by date).
-    async fn replace_ath_steps(&mut self, steps: &[(i64, Vec<AthStep>)]) -> StoreResult<()>;
+    /// Replaces the all-time-high steps and month starts (tables `ath_step`, `ath_month`) of
+    /// the coins in `highs` by the given ones.
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()>;
     /// Every coin's stored digest (table `coin_digest`).
     async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
     /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
@@ -98,7 +98,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
     // The all-time-high steps of every coin this write changes, computed from its merged
     // history (already in memory: the stored records are read to tell inserts from updates).
-    let mut ath_steps: HashMap<i64, Vec<AthStep>> = HashMap::new();
+    let mut ath_steps: HashMap<i64, AthHistory> = HashMap::new();
     let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
     let batch = tx.batch_rows();
     tx.begin_bulk(updates.iter().map(|u| u.records.len()).sum())
@@ -140,7 +140,10 @@ pub(crate) async fn apply<T: WriteTransaction>(
             }
         }
         if summary.inserted + summary.updated > changed_before {
-            ath_steps.insert(currency_id, ath_steps_of(&stored, &update.records));
+            ath_steps.insert(
+                currency_id,
+                AthHistory::of(merged(&stored, &update.records)),
+            );
         }
         new_digests.retain(|(id, _)| *id != currency_id);
         new_digests.push((
@@ -150,9 +153,9 @@ pub(crate) async fn apply<T: WriteTransaction>(
     }
     flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
     if !ath_steps.is_empty() {
-        let mut steps: Vec<(i64, Vec<AthStep>)> = ath_steps.into_iter().collect();
-        steps.sort_unstable_by_key(|(id, _)| *id);
-        tx.replace_ath_steps(&steps).await?;
+        let mut highs: Vec<(i64, AthHistory)> = ath_steps.into_iter().collect();
+        highs.sort_unstable_by_key(|(id, _)| *id);
+        tx.replace_ath(&highs).await?;
     }
     tx.finish_bulk().await?;
 
@@ -199,17 +202,48 @@ pub(crate) struct AthStep {
 /// upserted (both sorted by date; a written record replaces the stored one of its day). The
 /// coin's ATH on a day is the latest step on or before it, reached first on that step's date
 /// (an equal high later is not a step).
+#[cfg(test)]
 pub(crate) fn ath_steps_of(stored: &[DailyRecord], written: &[DailyRecord]) -> Vec<AthStep> {
-    let mut steps: Vec<AthStep> = Vec::new();
-    for record in merged(stored, written) {
-        if steps.last().is_none_or(|last| record.high > last.high) {
-            steps.push(AthStep {
-                date: record.date,
-                high: record.high,
-            });
+    AthHistory::of(merged(stored, written)).steps
+}
+
+/// A coin's all-time high through time: its steps, and its ATH as of the first day of every
+/// month from the month after its first record to the month of its last (the latest step
+/// before that day). The ATH on a day D is the latest step of D's month on or before D, or
+/// else the row of D's month.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AthHistory {
+    pub steps: Vec<AthStep>,
+    /// (first day of the month, the ATH as of that day).
+    pub months: Vec<(NaiveDate, AthStep)>,
+}
+
+impl AthHistory {
+    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> AthHistory {
+        let mut steps: Vec<AthStep> = Vec::new();
+        let mut months: Vec<(NaiveDate, AthStep)> = Vec::new();
+        let mut next_month: Option<NaiveDate> = None;
+        for record in records {
+            // Month starts passed before this record take the ATH as it stood.
+            while let (Some(month), Some(last)) = (next_month, steps.last()) {
+                if month > record.date {
+                    break;
+                }
+                months.push((month, *last));
+                next_month = month.checked_add_months(Months::new(1));
+            }
+            if next_month.is_none() {
+                next_month = super::first_of_month(record.date).checked_add_months(Months::new(1));
+            }
+            if steps.last().is_none_or(|last| record.high > last.high) {
+                steps.push(AthStep {
+                    date: record.date,
+                    high: record.high,
+                });
+            }
         }
+        AthHistory { steps, months }
     }
-    steps
 }
 
 /// A coin's records once `written` is upserted into `stored` (both sorted by date; a written
@@ -365,6 +399,43 @@ mod tests {
         );
         assert_eq!(ath_steps_of(&[], &history), ath_steps_of(&history, &[]));
         assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
+    }
+
+    #[test]
+    fn month_starts_hold_the_ath_as_it_stood_before_them() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let r = |date: NaiveDate, high: f64| DailyRecord {
+            date,
+            ..rec(1, high)
+        };
+        // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 9, Apr 1: 1.
+        let history = [
+            r(d(2021, 1, 30), 5.0),
+            r(d(2021, 1, 31), 6.0),
+            r(d(2021, 3, 1), 4.0),
+            r(d(2021, 3, 2), 9.0),
+            r(d(2021, 4, 1), 1.0),
+        ];
+        let ath = AthHistory::of(history.iter());
+        let step = |date, high| AthStep { date, high };
+        assert_eq!(
+            ath.steps,
+            [
+                step(d(2021, 1, 30), 5.0),
+                step(d(2021, 1, 31), 6.0),
+                step(d(2021, 3, 2), 9.0)
+            ]
+        );
+        assert_eq!(
+            ath.months,
+            [
+                (d(2021, 2, 1), step(d(2021, 1, 31), 6.0)),
+                (d(2021, 3, 1), step(d(2021, 1, 31), 6.0)),
+                (d(2021, 4, 1), step(d(2021, 3, 2), 9.0)),
+            ]
+        );
+        assert_eq!(AthHistory::of(history[..2].iter()).months, []);
+        assert_eq!(ath.steps, ath_steps_of(&history, &[]));
     }
 
     #[test]

@@ -82,6 +82,40 @@ async fn assert_ath_steps_match_the_records(store: &Store) {
     assert!(counts[2] > 0, "{counts:?}");
 }
 
+/// The store's all-time highs (month starts + steps) equal those computed from every record,
+/// on month starts, month ends and days between.
+async fn assert_all_time_highs_match_the_records(store: &Store) {
+    for day in [
+        "2012-03-01",
+        "2015-02-28",
+        "2016-02-29",
+        "2018-07-17",
+        "2021-07-01",
+        "2021-07-06",
+    ] {
+        let sql = format!(
+            "SELECT r.currency_id, r.high, MIN(r.date) FROM record r JOIN ( \
+                 SELECT currency_id, MAX(high) AS m FROM record WHERE date <= '{day}' \
+                 GROUP BY currency_id) x ON x.currency_id = r.currency_id AND r.high = x.m \
+             WHERE r.date <= '{day}' GROUP BY r.currency_id, r.high ORDER BY r.currency_id"
+        );
+        let expected: Vec<(i64, f64, NaiveDate)> = match store {
+            Store::Sqlite(pool) => sqlx::query_as(&sql).fetch_all(pool).await.unwrap(),
+            Store::Postgres(pool) => sqlx::query_as(&sql).fetch_all(pool).await.unwrap(),
+        };
+        let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let highs: Vec<(i64, f64, NaiveDate)> = store
+            .all_time_highs(None, day)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| (h.currency_id, h.price, h.date))
+            .collect();
+        assert_eq!(highs, expected, "{day}");
+        assert!(!highs.is_empty() || day.to_string() == "2012-03-01");
+    }
+}
+
 async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: Backend) {
     let app = spawn_app(backend).await;
     let indexes_before = record_indexes(&app.store).await;
@@ -125,6 +159,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
     assert_eq!(record_indexes(&app.store).await, indexes_before);
     assert_eq!(record_foreign_keys(&app.store).await, foreign_keys_before);
     assert_ath_steps_match_the_records(&app.store).await;
+    assert_all_time_highs_match_the_records(&app.store).await;
 
     // Every value arrives bit for bit: the dashboard's price is the file's last Close.
     let csv = std::fs::read_to_string(dir.path().join(file_name("Synth Aaa"))).unwrap();
