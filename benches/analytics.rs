@@ -52,11 +52,11 @@ fn window_records(coins: usize) -> Vec<(Currency, Vec<DailyRecord>)> {
                 .records
                 .iter()
                 .map(|r| r.record)
-                .filter(|r| window.binary_search(&r.date).is_ok())
+                .filter(|r| window.binary_search(&r.date()).is_ok())
                 .collect();
             let currency = Currency {
                 id: id as i64 + 1,
-                name: coin.name,
+                name: coin.name.to_string(),
                 symbol: coin.symbol,
             };
             (currency, records)

@@ -395,24 +395,33 @@ mod tests {
             let coins = parse_file(index, file, bytes).unwrap();
             assert_eq!(coins.len(), 1, "{file}");
             let coin = &coins[0];
-            assert_eq!(file, &file_name(&coin.name));
+            assert_eq!(file, &file_name(coin.name.as_str()));
             assert!(symbols.insert(coin.symbol.clone()), "{file}");
-            assert!(names.insert(coin.name.clone()), "{file}");
+            assert!(names.insert(coin.name.to_string()), "{file}");
             let records: Vec<_> = coin.records.iter().map(|r| r.record).collect();
-            assert_eq!(records.last().unwrap().date, opts.last_day, "{file}");
-            first_days.insert(records[0].date);
+            assert_eq!(records.last().unwrap().date(), opts.last_day, "{file}");
+            first_days.insert(records[0].date());
             for pair in records.windows(2) {
-                assert_eq!(pair[1].date, pair[0].date + Days::new(1), "{file}: no gaps");
                 assert_eq!(
-                    pair[1].open, pair[0].close,
+                    pair[1].date(),
+                    pair[0].date() + Days::new(1),
+                    "{file}: no gaps"
+                );
+                assert_eq!(
+                    pair[1].open(),
+                    pair[0].close(),
                     "{file}: open is the last close"
                 );
             }
             for r in &records {
-                assert!(r.low > 0.0, "{file} {}", r.date);
-                assert!(r.low <= r.open.min(r.close), "{file} {}", r.date);
-                assert!(r.high >= r.open.max(r.close), "{file} {}", r.date);
-                assert!(r.volume > 0.0 && r.market_cap > 0.0, "{file} {}", r.date);
+                assert!(r.low() > 0.0, "{file} {}", r.date());
+                assert!(r.low() <= r.open().min(r.close()), "{file} {}", r.date());
+                assert!(r.high() >= r.open().max(r.close()), "{file} {}", r.date());
+                assert!(
+                    r.volume() > 0.0 && r.market_cap() > 0.0,
+                    "{file} {}",
+                    r.date()
+                );
             }
             rows += records.len() as u64;
         }
@@ -458,12 +467,12 @@ mod tests {
             for coin in parse_file(index, file, bytes).unwrap() {
                 for r in coin.records.iter().map(|r| r.record) {
                     assert!(
-                        (MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&r.market_cap),
+                        (MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&r.market_cap()),
                         "{file} {}: {}",
-                        r.date,
-                        r.market_cap
+                        r.date(),
+                        r.market_cap()
                     );
-                    assert!(r.volume < 10.0 * MAX_MARKET_CAP, "{file} {}", r.date);
+                    assert!(r.volume() < 10.0 * MAX_MARKET_CAP, "{file} {}", r.date());
                 }
             }
         }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::cache::{CacheSettings, ResponseCache};
-use crate::http::{router, ApiKeys, AppState};
+use crate::cache::CacheSettings;
+use crate::http::{router, ApiKeys, AppState, ResponseCache};
 use crate::import::{self, source::Source, Progress};
 use crate::store::{Store, StoreOptions};
 

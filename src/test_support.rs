@@ -10,15 +10,20 @@ pub fn day(s: &str) -> NaiveDate {
 
 /// A record whose open, high, low and close are all `close`; volume 1, market cap 10 × close.
 pub fn rec(date: &str, close: f64) -> DailyRecord {
-    DailyRecord {
-        date: day(date),
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1.0,
-        market_cap: close * 10.0,
-    }
+    rec_on(day(date), close)
+}
+
+/// [`rec`] on a computed day.
+pub fn rec_on(date: NaiveDate, close: f64) -> DailyRecord {
+    DailyRecord::new(date.into(), close, close, close, close, 1.0, close * 10.0)
+        .expect("a test record is valid")
+}
+
+/// A record from its values in constructor order: open, high, low, close, volume, market cap.
+pub fn record(date: &str, values: [f64; 6]) -> DailyRecord {
+    let [open, high, low, close, volume, market_cap] = values;
+    DailyRecord::new(day(date).into(), open, high, low, close, volume, market_cap)
+        .expect("a test record is valid")
 }
 
 pub fn coin(id: i64, name: &str, symbol: &str) -> Currency {

@@ -108,24 +108,24 @@ pub struct Candle {
 pub fn candles(records: &[DailyRecord], interval: Interval) -> Vec<Candle> {
     let mut out: Vec<Candle> = Vec::new();
     for record in records {
-        let start = interval.period_start(record.date);
+        let start = interval.period_start(record.date());
         match out.last_mut() {
             Some(candle) if candle.date == start => {
-                candle.high = candle.high.max(record.high);
-                candle.low = candle.low.min(record.low);
-                candle.close = record.close;
-                candle.volume += record.volume;
-                candle.market_cap = record.market_cap;
+                candle.high = candle.high.max(record.high());
+                candle.low = candle.low.min(record.low());
+                candle.close = record.close();
+                candle.volume += record.volume();
+                candle.market_cap = record.market_cap();
                 candle.days += 1;
             }
             _ => out.push(Candle {
                 date: start,
-                open: record.open,
-                high: record.high,
-                low: record.low,
-                close: record.close,
-                volume: record.volume,
-                market_cap: record.market_cap,
+                open: record.open(),
+                high: record.high(),
+                low: record.low(),
+                close: record.close(),
+                volume: record.volume(),
+                market_cap: record.market_cap(),
                 days: 1,
             }),
         }
@@ -139,15 +139,7 @@ mod tests {
     use crate::test_support::day;
 
     fn record(date: &str, open: f64, high: f64, low: f64, close: f64, volume: f64) -> DailyRecord {
-        DailyRecord {
-            date: day(date),
-            open,
-            high,
-            low,
-            close,
-            volume,
-            market_cap: close * 100.0,
-        }
+        crate::test_support::record(date, [open, high, low, close, volume, close * 100.0])
     }
 
     #[test]

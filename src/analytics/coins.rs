@@ -30,31 +30,31 @@ pub fn overview(records: &[DailyRecord]) -> Option<CoinOverview> {
     let first = records.first()?;
     let latest = *records.last()?;
     let mut ath = PricePoint {
-        price: first.high,
-        date: first.date,
+        price: first.high(),
+        date: first.date(),
     };
     let mut atl = PricePoint {
-        price: first.low,
-        date: first.date,
+        price: first.low(),
+        date: first.date(),
     };
     for record in &records[1..] {
         // Strict comparisons keep the earliest day of a tie.
-        if record.high > ath.price {
+        if record.high() > ath.price {
             ath = PricePoint {
-                price: record.high,
-                date: record.date,
+                price: record.high(),
+                date: record.date(),
             };
         }
-        if record.low < atl.price {
+        if record.low() < atl.price {
             atl = PricePoint {
-                price: record.low,
-                date: record.date,
+                price: record.low(),
+                date: record.date(),
             };
         }
     }
     Some(CoinOverview {
-        first_date: first.date,
-        last_date: latest.date,
+        first_date: first.date(),
+        last_date: latest.date(),
         days: records.len(),
         latest,
         ath,
@@ -68,15 +68,7 @@ mod tests {
     use crate::test_support::day;
 
     fn record(date: &str, high: f64, low: f64, close: f64) -> DailyRecord {
-        DailyRecord {
-            date: day(date),
-            open: close,
-            high,
-            low,
-            close,
-            volume: 0.0,
-            market_cap: 0.0,
-        }
+        crate::test_support::record(date, [close, high, low, close, 0.0, 0.0])
     }
 
     #[test]

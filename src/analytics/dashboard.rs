@@ -53,18 +53,18 @@ pub fn dashboard_rows(day: NaiveDate, coins: &[CoinHistory<'_>]) -> Vec<Dashboar
     coins
         .iter()
         .filter_map(|coin| {
-            let index = coin.records.binary_search_by_key(&day, |r| r.date).ok()?;
+            let index = coin.records.binary_search_by_key(&day, |r| r.date()).ok()?;
             let today = &coin.records[index];
             let [d1, d7, d30] = LOOKBACK_DAYS.map(|back| change_over(coin.records, today, back));
             Some(DashboardRow {
                 crypto: coin.currency.name.clone(),
                 symbol: coin.currency.symbol.to_string(),
-                price: today.close,
+                price: today.close(),
                 change_24h: d1,
                 change_7d: d7,
                 change_1m: d30,
-                volume_24h: today.volume,
-                market_cap: today.market_cap,
+                volume_24h: today.volume(),
+                market_cap: today.market_cap(),
             })
         })
         .collect()
@@ -188,18 +188,14 @@ pub fn sort_rows(rows: &mut [DashboardRow], order_by: OrderBy, direction: SortDi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{coin, day, rec};
+    use crate::test_support::{coin, day, rec, rec_on};
 
     fn daily(from: &str, closes: &[f64]) -> Vec<DailyRecord> {
         let start = day(from);
         closes
             .iter()
             .enumerate()
-            .map(|(i, &c)| {
-                let mut r = rec("2000-01-01", c);
-                r.date = start + chrono::Days::new(i as u64);
-                r
-            })
+            .map(|(i, &c)| rec_on(start + chrono::Days::new(i as u64), c))
             .collect()
     }
 

@@ -64,16 +64,16 @@ pub fn market_rows(
     coins
         .iter()
         .filter_map(|coin| {
-            let index = coin.records.binary_search_by_key(&day, |r| r.date).ok()?;
+            let index = coin.records.binary_search_by_key(&day, |r| r.date()).ok()?;
             let today = &coin.records[index];
             let [d1, d7, d30, d90, d365] =
                 MARKET_LOOKBACK_DAYS.map(|back| change_over(coin.records, today, back));
             // The store's high includes `day`; the record is the fallback should it not.
             let ath = match coin.ath {
-                Some(ath) if ath.price >= today.high => ath,
+                Some(ath) if ath.price >= today.high() => ath,
                 _ => PricePoint {
-                    price: today.high,
-                    date: today.date,
+                    price: today.high(),
+                    date: today.date(),
                 },
             };
             Some(MarketRow {
@@ -81,19 +81,19 @@ pub fn market_rows(
                 name: coin.currency.name.clone(),
                 symbol: coin.currency.symbol.to_string(),
                 rank: ranks.get(&coin.currency.id).copied(),
-                price: today.close,
-                open: today.open,
-                high: today.high,
-                low: today.low,
-                volume: today.volume,
-                market_cap: today.market_cap,
+                price: today.close(),
+                open: today.open(),
+                high: today.high(),
+                low: today.low(),
+                volume: today.volume(),
+                market_cap: today.market_cap(),
                 change_1d: d1,
                 change_7d: d7,
                 change_30d: d30,
                 change_90d: d90,
                 change_365d: d365,
                 ath,
-                drawdown: percent_change(today.close, ath.price),
+                drawdown: percent_change(today.close(), ath.price),
             })
         })
         .collect()
@@ -241,9 +241,18 @@ mod tests {
     use super::*;
     use crate::test_support::{coin, day, rec};
 
-    fn with_cap(mut r: DailyRecord, market_cap: f64) -> DailyRecord {
-        r.market_cap = market_cap;
-        r
+    fn with_cap(r: DailyRecord, market_cap: f64) -> DailyRecord {
+        let d = r.date().into();
+        DailyRecord::new(
+            d,
+            r.open(),
+            r.high(),
+            r.low(),
+            r.close(),
+            r.volume(),
+            market_cap,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -287,9 +296,7 @@ mod tests {
     fn a_new_high_today_is_a_zero_drawdown_and_a_zero_high_has_none() {
         let a = coin(1, "A", "A");
         let b = coin(2, "B", "B");
-        let mut today = rec("2021-07-06", 10.0);
-        today.high = 10.0;
-        let ra = vec![today];
+        let ra = vec![rec("2021-07-06", 10.0)];
         let rb = vec![rec("2021-07-06", 0.0)];
         let rows = market_rows(
             day("2021-07-06"),

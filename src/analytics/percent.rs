@@ -13,10 +13,10 @@ pub const AS_OF_MAX_AGE_DAYS: u64 = 3;
 /// The coin's latest record on or before `day`, if it is at most
 /// [`AS_OF_MAX_AGE_DAYS`] older. `records` must be sorted by date, ascending.
 pub fn as_of(records: &[DailyRecord], day: NaiveDate) -> Option<&DailyRecord> {
-    let after = records.partition_point(|r| r.date <= day);
+    let after = records.partition_point(|r| r.date() <= day);
     let candidate = records[..after].last()?;
     let oldest_allowed = day.checked_sub_days(Days::new(AS_OF_MAX_AGE_DAYS))?;
-    (candidate.date >= oldest_allowed).then_some(candidate)
+    (candidate.date() >= oldest_allowed).then_some(candidate)
 }
 
 /// `(now - reference) / reference * 100`, or `None` when the reference is 0
@@ -31,9 +31,9 @@ pub fn percent_change(now: f64, reference: f64) -> Option<f64> {
 
 /// The percent change of `close` on `day` against the as-of close `days_back` days earlier.
 pub fn change_over(records: &[DailyRecord], today: &DailyRecord, days_back: u64) -> Option<f64> {
-    let reference_day = today.date.checked_sub_days(Days::new(days_back))?;
+    let reference_day = today.date().checked_sub_days(Days::new(days_back))?;
     let reference = as_of(records, reference_day)?;
-    percent_change(today.close, reference.close)
+    percent_change(today.close(), reference.close())
 }
 
 /// The calendar days whose records can serve as references for changes over `lookbacks`
@@ -65,10 +65,10 @@ mod tests {
             rec("2014-06-04", 2.0),
             rec("2014-06-06", 3.0),
         ];
-        assert_eq!(as_of(&records, day("2014-06-06")).unwrap().close, 3.0);
-        assert_eq!(as_of(&records, day("2014-06-05")).unwrap().close, 2.0);
-        assert_eq!(as_of(&records, day("2014-06-07")).unwrap().close, 3.0);
-        assert_eq!(as_of(&records, day("2014-06-09")).unwrap().close, 3.0);
+        assert_eq!(as_of(&records, day("2014-06-06")).unwrap().close(), 3.0);
+        assert_eq!(as_of(&records, day("2014-06-05")).unwrap().close(), 2.0);
+        assert_eq!(as_of(&records, day("2014-06-07")).unwrap().close(), 3.0);
+        assert_eq!(as_of(&records, day("2014-06-09")).unwrap().close(), 3.0);
         assert!(
             as_of(&records, day("2014-06-10")).is_none(),
             "4 days old is too old"

@@ -45,15 +45,15 @@ pub fn daily_returns(records: &[DailyRecord]) -> Vec<DailyReturn> {
         .windows(2)
         .filter_map(|pair| {
             let (previous, today) = (&pair[0], &pair[1]);
-            let consecutive = previous.date.checked_add_days(Days::new(1)) == Some(today.date);
-            if !consecutive || previous.close <= 0.0 || today.close <= 0.0 {
+            let consecutive = previous.date().checked_add_days(Days::new(1)) == Some(today.date());
+            if !consecutive || previous.close() <= 0.0 || today.close() <= 0.0 {
                 return None;
             }
-            let ratio = today.close / previous.close;
-            let percent = (today.close - previous.close) / previous.close * 100.0;
+            let ratio = today.close() / previous.close();
+            let percent = (today.close() - previous.close()) / previous.close() * 100.0;
             let log_return = ratio.ln();
             (log_return.is_finite() && percent.is_finite()).then_some(DailyReturn {
-                date: today.date,
+                date: today.date(),
                 log_return,
                 percent,
             })
@@ -96,7 +96,7 @@ pub struct CoinStats {
 /// [`daily_returns`], passed in so a caller computing a correlation does so once).
 pub fn coin_stats(records: &[DailyRecord], returns: &[DailyReturn]) -> CoinStats {
     let total_return = match (records.first(), records.last()) {
-        (Some(first), Some(last)) => super::percent::percent_change(last.close, first.close),
+        (Some(first), Some(last)) => super::percent::percent_change(last.close(), first.close()),
         _ => None,
     };
     let log_returns: Vec<f64> = returns.iter().map(|r| r.log_return).collect();
@@ -119,8 +119,8 @@ pub fn coin_stats(records: &[DailyRecord], returns: &[DailyReturn]) -> CoinStats
         }
     }
     CoinStats {
-        first_date: records.first().map(|r| r.date),
-        last_date: records.last().map(|r| r.date),
+        first_date: records.first().map(|r| r.date()),
+        last_date: records.last().map(|r| r.date()),
         days: records.len(),
         returns: returns.len(),
         total_return,
@@ -137,20 +137,20 @@ pub fn max_drawdown(records: &[DailyRecord]) -> Option<Drawdown> {
     let mut peak = first;
     let mut worst = Drawdown {
         percent: 0.0,
-        peak_date: first.date,
-        trough_date: first.date,
+        peak_date: first.date(),
+        trough_date: first.date(),
     };
     for record in records {
-        if record.close > peak.close {
+        if record.close() > peak.close() {
             peak = record;
             continue;
         }
-        if let Some(fall) = super::percent::percent_change(record.close, peak.close) {
+        if let Some(fall) = super::percent::percent_change(record.close(), peak.close()) {
             if fall < worst.percent {
                 worst = Drawdown {
                     percent: fall,
-                    peak_date: peak.date,
-                    trough_date: record.date,
+                    peak_date: peak.date(),
+                    trough_date: record.date(),
                 };
             }
         }
@@ -243,7 +243,7 @@ pub fn correlation(series: &[&[DailyReturn]]) -> Correlation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{day, rec};
+    use crate::test_support::{day, rec, rec_on};
 
     fn close_to(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12 * b.abs().max(1.0)
@@ -254,11 +254,7 @@ mod tests {
         closes
             .iter()
             .enumerate()
-            .map(|(i, &c)| {
-                let mut r = rec("2000-01-01", c);
-                r.date = start + Days::new(i as u64);
-                r
-            })
+            .map(|(i, &c)| rec_on(start + Days::new(i as u64), c))
             .collect()
     }
 

@@ -1,9 +1,10 @@
-//! The read-through response cache.
+//! The read-through cache, generic over what it stores ([`Cached`]) and knowing nothing of HTTP
+//! (`http::conditional` stores answers in it and adds ETag, 304 and Cache-Control).
 //!
 //! A read route parses its query into typed values, builds a [`CacheKey`] from them and asks
-//! [`ResponseCache::respond`] for the answer. The cache looks in L1 (in-process, moka, bounded
+//! [`Cache::get_or_compute`] for the value. The cache looks in L1 (in-process, moka, bounded
 //! in bytes, with a TTL), then in L2 (Redis, optional, shared by every instance), and only then
-//! computes the answer from the store, filling both levels. Concurrent misses for one key
+//! computes the value from the store, filling both levels. Concurrent misses for one key
 //! compute once: the others wait for that computation (moka's entry API coalesces them).
 //!
 //! Keys carry the data generation (bumped by the database with every change), so a change
@@ -11,9 +12,8 @@
 //! write moves to the new generation before it acknowledges the write, and the others learn of
 //! it through Redis pub/sub or, at the latest, the periodic database check.
 //!
-//! Cached values are the serialized response bytes with their content type and a strong ETag
-//! (a hash of the bytes), so a hit costs no serialization and a matching `If-None-Match`
-//! costs no body at all.
+//! Values are stored as they are served (for the HTTP layer: serialized bytes with their ETag),
+//! so a hit costs no serialization.
 
 pub mod generation;
 pub mod key;
@@ -24,18 +24,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
-use crate::http::ApiError;
 use crate::store::Store;
+use crate::telemetry::metric;
 pub use generation::Generation;
 pub use key::CacheKey;
 use redis_level::{Lookup, RedisLevel};
+
+/// What the cache can hold: a value that knows its size (L1 is bounded in bytes) and its
+/// byte form in L2 (Redis).
+pub trait Cached: Send + Sync + Sized + 'static {
+    /// The bytes L1 is charged for the value (the key is added to it).
+    fn weight(&self) -> usize;
+    /// The L2 form.
+    fn encode(&self) -> Vec<u8>;
+    /// Reads the L2 form back; `None` for anything malformed (treated as a miss).
+    fn decode(stored: Vec<u8>) -> Option<Self>;
+}
 
 /// How the cache is set up (flags and environment variables in `cli.rs`).
 #[derive(Clone)]
@@ -54,7 +58,7 @@ pub struct CacheSettings {
     pub redis_timeout: Duration,
     /// How often the data generation is read from the database.
     pub generation_poll: Duration,
-    /// `max-age` of `Cache-Control` on cacheable answers.
+    /// `max-age` of `Cache-Control` on cacheable answers (used by `http::conditional`).
     pub http_max_age: Duration,
 }
 
@@ -90,93 +94,6 @@ impl Default for CacheSettings {
     }
 }
 
-/// One cacheable answer: status, content type, body and its strong ETag.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    status: StatusCode,
-    content_type: Option<HeaderValue>,
-    body: Bytes,
-    etag: HeaderValue,
-}
-
-impl Answer {
-    /// A 200 with `value` as its JSON body.
-    pub fn json<T: Serialize + ?Sized>(value: &T) -> Answer {
-        // Our answers are structs and lists with string keys: serializing them cannot fail.
-        let body = serde_json::to_vec(value).expect("a response body serializes to JSON");
-        Answer::new(
-            StatusCode::OK,
-            Some(HeaderValue::from_static("application/json")),
-            Bytes::from(body),
-        )
-    }
-
-    /// 204 No Content (for example: the database holds no data yet).
-    pub fn no_content() -> Answer {
-        Answer::new(StatusCode::NO_CONTENT, None, Bytes::new())
-    }
-
-    fn new(status: StatusCode, content_type: Option<HeaderValue>, body: Bytes) -> Answer {
-        let digest = Sha256::digest(&body);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header");
-        Answer {
-            status,
-            content_type,
-            body,
-            etag,
-        }
-    }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    pub fn body(&self) -> &Bytes {
-        &self.body
-    }
-
-    pub fn etag(&self) -> &str {
-        self.etag.to_str().unwrap_or_default()
-    }
-
-    /// What L1 is charged for this answer under `key`.
-    fn weight(&self, key: &str) -> u32 {
-        let bytes = key.len()
-            + self.body.len()
-            + self.content_type.as_ref().map_or(0, HeaderValue::len)
-            + self.etag.len()
-            + std::mem::size_of::<Answer>();
-        u32::try_from(bytes).unwrap_or(u32::MAX)
-    }
-
-    /// The L2 form: `STATUS CONTENT-TYPE\n` then the body (the ETag is recomputed on read).
-    fn encode(&self) -> Vec<u8> {
-        let content_type = self
-            .content_type
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        let mut out = format!("{} {content_type}\n", self.status.as_u16()).into_bytes();
-        out.extend_from_slice(&self.body);
-        out
-    }
-
-    /// Reads the L2 form back; `None` for anything malformed (treated as a miss).
-    fn decode(stored: Vec<u8>) -> Option<Answer> {
-        let newline = stored.iter().position(|&b| b == b'\n')?;
-        let head = std::str::from_utf8(&stored[..newline]).ok()?;
-        let (status, content_type) = head.split_once(' ')?;
-        let status = StatusCode::from_u16(status.parse().ok()?).ok()?;
-        let content_type = match content_type {
-            "-" => None,
-            other => Some(HeaderValue::from_str(other).ok()?),
-        };
-        let body = Bytes::from(stored).slice(newline + 1..);
-        Some(Answer::new(status, content_type, body))
-    }
-}
-
 /// Counts since start, for tests and logs; the same numbers go to the `metrics` facade as
 /// `krispyto_cache_hits_total` / `krispyto_cache_misses_total` with a `level` label.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -208,7 +125,7 @@ impl Counters {
             &self.l2_hits
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("krispyto_cache_hits_total", "level" => level).increment(1);
+        metrics::counter!(metric::CACHE_HITS, "level" => level).increment(1);
     }
 
     fn miss(&self, level: &'static str) {
@@ -218,32 +135,42 @@ impl Counters {
             &self.l2_misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("krispyto_cache_misses_total", "level" => level).increment(1);
+        metrics::counter!(metric::CACHE_MISSES, "level" => level).increment(1);
     }
 }
 
-/// The response cache of one instance. Cloning shares it.
-#[derive(Clone)]
-pub struct ResponseCache {
-    inner: Arc<Inner>,
+/// The cache of one instance. Cloning shares it.
+pub struct Cache<V> {
+    inner: Arc<Inner<V>>,
 }
 
-struct Inner {
-    l1: moka::future::Cache<String, Arc<Answer>>,
+// Not derived: a derive would ask `V: Clone`, and only the `Arc` is cloned.
+impl<V> Clone for Cache<V> {
+    fn clone(&self) -> Self {
+        Cache {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<V> {
+    l1: moka::future::Cache<String, Arc<V>>,
     l2: Option<Arc<RedisLevel>>,
     generation: Generation,
     ttl: Duration,
-    cache_control: HeaderValue,
     counters: Counters,
 }
 
-impl ResponseCache {
+impl<V: Cached> Cache<V> {
     /// Builds the cache at `generation`. A configured Redis that is not reachable is not an
     /// error (the server runs on L1 until it is); a malformed `redis_url` is.
-    pub async fn build(settings: &CacheSettings, generation: i64) -> anyhow::Result<ResponseCache> {
+    pub async fn build(settings: &CacheSettings, generation: i64) -> anyhow::Result<Cache<V>> {
         let l1 = moka::future::Cache::builder()
             .max_capacity(settings.max_bytes)
-            .weigher(|key: &String, answer: &Arc<Answer>| answer.weight(key))
+            .weigher(|key: &String, value: &Arc<V>| {
+                let bytes = key.len() + value.weight() + std::mem::size_of::<V>();
+                u32::try_from(bytes).unwrap_or(u32::MAX)
+            })
             .time_to_live(settings.ttl)
             .build();
         let l2 = match settings.redis_url.as_deref().map(str::trim) {
@@ -258,21 +185,12 @@ impl ResponseCache {
                     })?,
             ),
         };
-        // Must-revalidate: once max-age is over, a browser or proxy asks again (a cheap 304
-        // when nothing changed) instead of serving what it has, so a write shows everywhere
-        // within max-age.
-        let cache_control = HeaderValue::from_str(&format!(
-            "public, max-age={}, must-revalidate",
-            settings.http_max_age.as_secs()
-        ))
-        .expect("a valid header");
-        Ok(ResponseCache {
+        Ok(Cache {
             inner: Arc::new(Inner {
                 l1,
                 l2,
                 generation: Generation::new(generation),
                 ttl: settings.ttl,
-                cache_control,
                 counters: Counters::default(),
             }),
         })
@@ -334,16 +252,18 @@ impl ResponseCache {
         BackgroundTasks(tasks)
     }
 
-    /// The answer for `key` at the current generation: from L1, else L2, else `compute`
-    /// (run once for all concurrent callers asking for the same key). Errors are not cached.
-    pub async fn get_or_compute<F, Fut>(
+    /// The value for `key` at the current generation: from L1, else L2, else `compute`
+    /// (run once for all concurrent callers asking for the same key). Errors are not cached:
+    /// every caller that waited on a failed computation gets the same error.
+    pub async fn get_or_compute<E, F, Fut>(
         &self,
         key: &CacheKey,
         compute: F,
-    ) -> Result<Arc<Answer>, Arc<ApiError>>
+    ) -> Result<Arc<V>, Arc<E>>
     where
+        E: Send + Sync + 'static,
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Answer, ApiError>>,
+        Fut: Future<Output = Result<V, E>>,
     {
         let inner = &self.inner;
         let full_key = key.at_generation(inner.generation.current());
@@ -351,10 +271,10 @@ impl ResponseCache {
             inner.counters.miss("l1");
             if let Some(l2) = &inner.l2 {
                 match l2.get(&full_key).await {
-                    Lookup::Hit(stored) => match Answer::decode(stored) {
-                        Some(answer) => {
+                    Lookup::Hit(stored) => match V::decode(stored) {
+                        Some(value) => {
                             inner.counters.hit("l2");
-                            return Ok(Arc::new(answer));
+                            return Ok(Arc::new(value));
                         }
                         None => {
                             tracing::warn!(key = %full_key, "ignoring a malformed cache entry in Redis")
@@ -365,11 +285,11 @@ impl ResponseCache {
                 }
             }
             inner.counters.computations.fetch_add(1, Ordering::Relaxed);
-            let answer = Arc::new(compute().await?);
+            let value = Arc::new(compute().await?);
             if let Some(l2) = &inner.l2 {
-                l2.set(&full_key, answer.encode(), inner.ttl).await;
+                l2.set(&full_key, value.encode(), inner.ttl).await;
             }
-            Ok(answer)
+            Ok(value)
         };
         let entry = inner
             .l1
@@ -381,84 +301,6 @@ impl ResponseCache {
         }
         Ok(entry.into_value())
     }
-
-    /// The HTTP answer for `key`: cached or computed, with `ETag` and `Cache-Control`, or
-    /// `304 Not Modified` when `request_headers` carry a matching `If-None-Match`.
-    pub async fn respond<F, Fut>(
-        &self,
-        request_headers: &HeaderMap,
-        key: &CacheKey,
-        compute: F,
-    ) -> Response
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Answer, ApiError>>,
-    {
-        match self.get_or_compute(key, compute).await {
-            Ok(answer) => self.http_response(&answer, request_headers),
-            Err(error) => error.to_response(),
-        }
-    }
-
-    /// [`ResponseCache::respond`] for the usual route: `compute` returns a value served as
-    /// JSON with 200.
-    pub async fn respond_json<T, F, Fut>(
-        &self,
-        request_headers: &HeaderMap,
-        key: &CacheKey,
-        compute: F,
-    ) -> Response
-    where
-        T: Serialize,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        self.respond(request_headers, key, || async {
-            compute().await.map(|value| Answer::json(&value))
-        })
-        .await
-    }
-
-    fn http_response(&self, answer: &Answer, request_headers: &HeaderMap) -> Response {
-        if answer.status != StatusCode::OK {
-            let mut response = (answer.status, Body::from(answer.body.clone())).into_response();
-            if let Some(content_type) = &answer.content_type {
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, content_type.clone());
-            }
-            return response;
-        }
-        let mut response = if if_none_match_hits(request_headers, &answer.etag) {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            let mut response = Body::from(answer.body.clone()).into_response();
-            if let Some(content_type) = &answer.content_type {
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, content_type.clone());
-            }
-            response
-        };
-        let headers = response.headers_mut();
-        headers.insert(ETAG, answer.etag.clone());
-        headers.insert(CACHE_CONTROL, self.inner.cache_control.clone());
-        response
-    }
-}
-
-/// `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for this header) or is `*`.
-fn if_none_match_hits(request_headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = etag.as_bytes();
-    request_headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .any(|candidate| {
-            candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate).as_bytes() == ours
-        })
 }
 
 /// Background tasks that end when this is dropped (when the server stops).
@@ -469,41 +311,5 @@ impl Drop for BackgroundTasks {
         for task in &self.0 {
             task.abort();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_survive_the_redis_form() {
-        let answer = Answer::json(&serde_json::json!([{"a": 1}]));
-        let back = Answer::decode(answer.encode()).unwrap();
-        assert_eq!(back.status, StatusCode::OK);
-        assert_eq!(back.body, answer.body);
-        assert_eq!(back.etag, answer.etag);
-        assert_eq!(back.content_type, answer.content_type);
-        let empty = Answer::decode(Answer::no_content().encode()).unwrap();
-        assert_eq!(
-            (empty.status, empty.content_type),
-            (StatusCode::NO_CONTENT, None)
-        );
-        assert!(Answer::decode(b"garbage".to_vec()).is_none());
-    }
-
-    #[test]
-    fn if_none_match_lists_and_weak_tags_match() {
-        let etag = HeaderValue::from_static("\"abc\"");
-        let with = |value: &'static str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(IF_NONE_MATCH, HeaderValue::from_static(value));
-            if_none_match_hits(&headers, &etag)
-        };
-        assert!(with("\"abc\""));
-        assert!(with("\"x\", W/\"abc\""));
-        assert!(with("*"));
-        assert!(!with("\"abd\""));
-        assert!(!if_none_match_hits(&HeaderMap::new(), &etag));
     }
 }

@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::error::error_body;
+use super::ApiError;
 
 /// The accepted keys, kept only as SHA-256 digests: comparing fixed-length digests in
 /// constant time reveals neither a key's content nor its length through timing.
@@ -55,14 +54,14 @@ impl ApiKeys {
 
     /// `Ok` when the request may write; otherwise the answer to give: 403 when writes are
     /// not enabled at all, 401 (with `WWW-Authenticate`) for a missing or wrong key.
-    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         if self.is_empty() {
-            return Err(Box::new(error_body(
-                StatusCode::FORBIDDEN,
+            return Err(ApiError::Forbidden(
                 "Writes are disabled on this server: no API keys are configured. To enable them, \
                  start the server with KRISPYTO_API_KEYS (or --api-keys) set to one or more \
-                 comma-separated secret keys, then send 'Authorization: Bearer <key>'.",
-            )));
+                 comma-separated secret keys, then send 'Authorization: Bearer <key>'."
+                    .into(),
+            ));
         }
         let presented = headers
             .get(AUTHORIZATION)
@@ -84,16 +83,17 @@ impl ApiKeys {
                 "Bearer realm=\"krispyto\", error=\"invalid_token\"",
             ),
         };
-        let mut response = error_body(StatusCode::UNAUTHORIZED, message);
-        response
-            .headers_mut()
-            .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
-        Err(Box::new(response))
+        Err(ApiError::Unauthorized {
+            message: message.into(),
+            challenge,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderValue, StatusCode};
+
     use super::*;
 
     fn bearer(value: &str) -> HeaderMap {

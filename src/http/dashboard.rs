@@ -10,12 +10,13 @@ use chrono::NaiveDate;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
+use super::Answer;
 use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, SortDirection, LOOKBACK_DAYS,
 };
-use crate::cache::{Answer, CacheKey};
-use crate::domain::{parse_calendar_date, Currency, DailyRecord};
+use crate::cache::CacheKey;
+use crate::domain::{Currency, DailyRecord, RecordDate};
 use crate::store::Store;
 
 /// Which coins a request asks for.
@@ -116,7 +117,7 @@ impl DashboardQuery {
                         .into(),
                 ))
             }
-            Some(raw) => Some(parse_calendar_date(raw).map_err(|reason| {
+            Some(raw) => Some(RecordDate::parse_unpadded(raw).map(RecordDate::get).map_err(|reason| {
                 ApiError::BadRequest(format!("The 'date' parameter is invalid: {reason}."))
             })?),
         };

@@ -1,40 +1,65 @@
-//! The one error type of the HTTP layer. Every failure becomes a status code and a JSON body
-//! `{"error": "<a sentence a person can act on>"}`; internals go to the log, never the client.
+//! The one error type of the HTTP layer. Every refusal and failure, whatever the route, is an
+//! [`ApiError`]; [`ApiError::to_response`] is the one place that turns it into a status,
+//! headers and a JSON body `{"error": "<a sentence a person can act on>"}` (422 adds
+//! `invalid`, the list of problems). Internals go to the log, never to the client.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::header::{self, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A parameter is missing, empty or malformed; the message names it.
+    /// 400: a parameter or the body is missing, empty or malformed; the message names it.
     #[error("{0}")]
     BadRequest(String),
+    /// 401 with `WWW-Authenticate: <challenge>`: no credentials, or not valid ones.
+    #[error("{message}")]
+    Unauthorized {
+        message: String,
+        challenge: &'static str,
+    },
+    /// 403: the request is understood and will not be served (e.g. writes are disabled).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404.
     #[error("{0}")]
     NotFound(String),
+    /// 405 (the router adds `Allow`).
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// 409: the request contradicts the stored data.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is larger than `limit` bytes.
+    #[error(
+        "The request body is larger than {limit} bytes, the most this server accepts. \
+             Send the records in several smaller requests (the operator sets the limit with \
+             KRISPYTO_MAX_BODY_BYTES). Nothing was written."
+    )]
+    PayloadTooLarge { limit: usize },
+    /// 415: the body is not in a media type the route reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the body is well-formed but its content is not valid; says what and where.
+    #[error("{}", .0.error)]
+    Invalid(InvalidBody),
+    /// 500 with a message of our own (the cause is logged where it happened).
+    #[error("{0}")]
+    Internal(String),
+    /// 503: the service cannot answer now (the database is not reachable); hold traffic.
+    #[error("{0}")]
+    Unavailable(StoreError),
+    /// 500: the store failed; the message says what to do, the cause goes to the log.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl ApiError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
 }
 
 /// The body of every error answer (the original frontend shows `error` to the user).
@@ -45,38 +70,88 @@ pub struct ErrorBody {
     pub error: String,
 }
 
-/// The body every error answer carries.
-pub fn error_body(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+/// The body of a 422: the message and every problem found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvalidBody {
+    pub error: String,
+    pub invalid: Vec<Problem>,
+}
+
+/// One reason a body is refused: which record (by index in the array), which field, why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub field: String,
+    pub reason: String,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Internal(_) | ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The answer for this error, from a shared reference: the response cache hands the same
+    /// error to every request that waited on one failed computation.
+    pub fn to_response(&self) -> Response {
+        let status = self.status();
+        let mut response = match self {
+            ApiError::Invalid(body) => (status, Json(body)).into_response(),
+            ApiError::Store(error) | ApiError::Unavailable(error) => (
+                status,
+                Json(ErrorBody {
+                    error: store_message(error).to_owned(),
+                }),
+            )
+                .into_response(),
+            other => (
+                status,
+                Json(ErrorBody {
+                    error: other.to_string(),
+                }),
+            )
+                .into_response(),
+        };
+        if let ApiError::Unauthorized { challenge, .. } = self {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
+        response
+    }
+}
+
+/// What a client is told when the store fails; the cause is logged here, never sent.
+fn store_message(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Unavailable(cause) => {
+            tracing::error!(error = %cause, "database unavailable");
+            "The database cannot be reached right now. Try again shortly; if this persists, \
+             the server's operator should check that the database is running."
+        }
+        other => {
+            tracing::error!(error = %other, "database error");
+            "The server failed to read the data. The error is logged; try again, and report \
+             it if it persists."
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.to_response()
-    }
-}
-
-impl ApiError {
-    /// The answer for this error, from a shared reference: the response cache hands the same
-    /// error to every request that waited on one failed computation.
-    pub fn to_response(&self) -> Response {
-        let status = self.status();
-        let message = match self {
-            ApiError::Store(StoreError::Unavailable(cause)) => {
-                tracing::error!(error = %cause, "database unavailable");
-                "The database cannot be reached right now. Try again shortly; if this persists, \
-                 the server's operator should check that the database is running."
-                    .to_owned()
-            }
-            ApiError::Store(other) => {
-                tracing::error!(error = %other, "database error");
-                "The server failed to read the data. The error is logged; try again, and report \
-                 it if it persists."
-                    .to_owned()
-            }
-            other => other.to_string(),
-        };
-        error_body(status, &message)
     }
 }
 
@@ -111,16 +186,45 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         text
     };
     let reason = reason.trim_end_matches('.');
-    let message = if status.is_client_error() {
+    let error = if status.is_client_error() {
         format!("{reason}. Check the request against the API description at /docs.")
     } else {
         format!("{reason}. Try again, and report it if it persists.")
     };
-    let body = serde_json::to_vec(&json!({ "error": message })).unwrap_or_default();
+    let body = serde_json::to_vec(&ErrorBody { error }).unwrap_or_default();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_its_status_and_headers() {
+        let unauthorized = ApiError::Unauthorized {
+            message: "send a key".into(),
+            challenge: "Bearer realm=\"krispyto\"",
+        }
+        .to_response();
+        assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            unauthorized.headers()[WWW_AUTHENTICATE],
+            "Bearer realm=\"krispyto\""
+        );
+        assert_eq!(
+            ApiError::PayloadTooLarge { limit: 10 }.status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        let invalid = ApiError::Invalid(InvalidBody {
+            error: "bad".into(),
+            invalid: Vec::new(),
+        });
+        assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(invalid.to_string(), "bad");
+    }
 }

@@ -65,9 +65,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         .into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            let mut response = ApiError::from(error).into_response();
-            *response.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
-            response
+            ApiError::Unavailable(error).into_response()
         }
     }
 }

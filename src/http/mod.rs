@@ -2,6 +2,7 @@
 //! typed values, ask the store, and hand the records to `analytics`.
 
 pub mod auth;
+pub mod conditional;
 mod dashboard;
 pub mod error;
 mod health;
@@ -14,10 +15,10 @@ mod write;
 
 use std::time::Duration;
 
-use axum::extract::Request;
-use axum::http::{Method, StatusCode};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
 use axum::middleware;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -27,9 +28,9 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::cache::ResponseCache;
 use crate::store::Store;
 pub use auth::ApiKeys;
+pub use conditional::{Answer, ResponseCache};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -67,10 +68,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Every route krispyto serves, with the layers around them.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
+    // Only the write routes read bodies; they read them within this limit.
+    let body_limit = DefaultBodyLimit::max(state.max_body_bytes);
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(body_limit)
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -79,10 +83,11 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             tracing::error!("a request handler panicked");
-            error::error_body(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The server hit an internal error. It is logged; try again, and report it if it persists.",
+            ApiError::Internal(
+                "The server hit an internal error. It is logged; try again, and report it if it persists."
+                    .into(),
             )
+            .into_response()
         }))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::track_requests))
@@ -110,24 +115,18 @@ pub fn router(state: AppState) -> Router {
         )
 }
 
-async fn not_found(request: Request) -> Response {
-    error::error_body(
-        StatusCode::NOT_FOUND,
-        &format!(
-            "There is no route {} {}. /docs lists every route (/openapi.json, for programs).",
-            request.method(),
-            request.uri().path(),
-        ),
-    )
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "There is no route {} {}. /docs lists every route (/openapi.json, for programs).",
+        request.method(),
+        request.uri().path(),
+    ))
 }
 
-async fn method_not_allowed(request: Request) -> Response {
-    error::error_body(
-        StatusCode::METHOD_NOT_ALLOWED,
-        &format!(
-            "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
-            request.method(),
-            request.uri().path()
-        ),
-    )
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}; the 'Allow' header of this answer lists the methods it takes.",
+        request.method(),
+        request.uri().path()
+    ))
 }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
@@ -14,7 +14,8 @@ use utoipa::openapi::{ObjectBuilder, OpenApi as OpenApiDocument, Required, Respo
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
-use super::error::{error_body, ErrorBody};
+use super::error::ErrorBody;
+use super::ApiError;
 
 /// What the generated description says about the API as a whole; the paths come from the
 /// handlers registered in `super::routes()`.
@@ -224,17 +225,18 @@ fn swagger_file(file: &str) -> Response {
             };
             ([(header::CONTENT_TYPE, content_type(file))], body).into_response()
         }
-        Ok(None) => error_body(
-            StatusCode::NOT_FOUND,
-            &format!("Swagger UI has no file '{file}'. Open /docs for the API documentation."),
-        ),
+        Ok(None) => ApiError::NotFound(format!(
+            "Swagger UI has no file '{file}'. Open /docs for the API documentation."
+        ))
+        .into_response(),
         Err(error) => {
             tracing::error!(%error, file, "serving a Swagger UI file failed");
-            error_body(
-                StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(
                 "The documentation page failed to load. It is logged; /openapi.json still \
-                 describes the API.",
+                 describes the API."
+                    .into(),
             )
+            .into_response()
         }
     }
 }

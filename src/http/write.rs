@@ -10,23 +10,21 @@
 
 use std::collections::HashMap;
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
-use axum::http::header::{CONTENT_LENGTH, LOCATION};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, PathRejection};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{error_body, ErrorBody};
+use super::error::{ErrorBody, InvalidBody, Problem};
 use super::{ApiError, AppState};
-use crate::domain::{DailyRecord, Symbol};
-use crate::import::csv::{parse_row_date, CONTROL_CHARACTER_IN_NAME, MAX_NAME_LEN};
+use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
 use crate::store::{CoinUpdate, StoreError};
 
 /// The fields of a record in the write API, in the order error messages list them.
@@ -40,66 +38,23 @@ const RECORD_FIELDS: [&str; 7] = [
     "market_cap",
 ];
 
-/// A refused write: everything but success, each answered with a JSON body.
-pub(super) enum WriteError {
-    /// An answer already made (authorization).
-    Answer(Box<Response>),
-    BadRequest(String),
-    NotFound(String),
-    Conflict(String),
-    TooLarge(usize),
-    /// 422: what is wrong, and where.
-    Invalid {
-        message: String,
-        problems: Vec<Problem>,
-    },
-    Api(ApiError),
-}
-
-/// One reason a body is refused: which record (by index in the array), which field, why.
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct Problem {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index: Option<usize>,
-    field: String,
-    reason: String,
-}
-
-impl From<StoreError> for WriteError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Conflict(message) => WriteError::Conflict(message),
-            other => WriteError::Api(ApiError::Store(other)),
+/// What a store error means to a writer: a conflict is the client's to resolve (409); the
+/// rest are the server's (500).
+fn write_failed(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(message) => {
+            ApiError::Conflict(format!("{message}. Nothing was written."))
         }
+        other => ApiError::Store(other),
     }
 }
 
-impl IntoResponse for WriteError {
-    fn into_response(self) -> Response {
-        match self {
-            WriteError::Answer(response) => *response,
-            WriteError::BadRequest(message) => error_body(StatusCode::BAD_REQUEST, &message),
-            WriteError::NotFound(message) => error_body(StatusCode::NOT_FOUND, &message),
-            WriteError::Conflict(message) => error_body(
-                StatusCode::CONFLICT,
-                &format!("{message}. Nothing was written."),
-            ),
-            WriteError::TooLarge(limit) => error_body(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "The request body is larger than {limit} bytes, the most this server accepts. \
-                     Send the records in several smaller requests (the operator sets the limit \
-                     with KRISPYTO_MAX_BODY_BYTES). Nothing was written."
-                ),
-            ),
-            WriteError::Invalid { message, problems } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({ "error": message, "invalid": problems })),
-            )
-                .into_response(),
-            WriteError::Api(error) => error.into_response(),
-        }
-    }
+/// A 422 for a body whose content is refused.
+fn invalid(error: String, problems: Vec<Problem>) -> ApiError {
+    ApiError::Invalid(InvalidBody {
+        error,
+        invalid: problems,
+    })
 }
 
 // Only describes the body in the OpenAPI document; the handler reads the JSON itself to
@@ -163,14 +118,6 @@ struct WrittenRecords {
     unchanged: usize,
 }
 
-/// A body refused for its content: the message and every problem found.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
-struct InvalidBody {
-    error: String,
-    invalid: Vec<Problem>,
-}
-
 /// `PUT /api/v1/coins/{symbol}`.
 #[utoipa::path(
     put,
@@ -203,7 +150,7 @@ pub async fn put_coin(
     State(state): State<AppState>,
     symbol: Result<Path<String>, PathRejection>,
     request: Request,
-) -> Result<Response, WriteError> {
+) -> Result<Response, ApiError> {
     let (symbol, body) = authorized_write(&state, symbol, request).await?;
     let name = parse_coin_body(&body)?;
     let summary = state
@@ -213,12 +160,13 @@ pub async fn put_coin(
             name: Some(name.clone()),
             records: Vec::new(),
         }])
-        .await?;
+        .await
+        .map_err(write_failed)?;
     state.cache.data_changed(summary.generation).await;
     let coin = Json(json!({ "symbol": symbol.as_str(), "name": name }));
     if summary.coins_created > 0 {
         let location = HeaderValue::from_str(&format!("/api/v1/coins/{symbol}"))
-            .map_err(|_| WriteError::BadRequest("the symbol cannot be a URL".into()))?;
+            .map_err(|_| ApiError::BadRequest("the symbol cannot be a URL".into()))?;
         Ok((StatusCode::CREATED, [(LOCATION, location)], coin).into_response())
     } else {
         Ok(coin.into_response())
@@ -257,23 +205,23 @@ pub async fn post_records(
     State(state): State<AppState>,
     symbol: Result<Path<String>, PathRejection>,
     request: Request,
-) -> Result<Response, WriteError> {
+) -> Result<Response, ApiError> {
     let (symbol, body) = authorized_write(&state, symbol, request).await?;
     let rows = match parse_json(&body)? {
         Value::Array(rows) => rows,
         _ => {
-            return Err(WriteError::Invalid {
-                message: "The body must be a JSON array of records, each \
-                          {\"date\",\"open\",\"high\",\"low\",\"close\",\"volume\",\"market_cap\"}. \
-                          Nothing was written."
+            return Err(invalid(
+                "The body must be a JSON array of records, each \
+                 {\"date\",\"open\",\"high\",\"low\",\"close\",\"volume\",\"market_cap\"}. \
+                 Nothing was written."
                     .into(),
-                problems: Vec::new(),
-            })
+                Vec::new(),
+            ))
         }
     };
     let currencies = state.store.currencies().await?;
     if !currencies.iter().any(|c| c.symbol == symbol) {
-        return Err(WriteError::NotFound(format!(
+        return Err(ApiError::NotFound(format!(
             "There is no coin with symbol {symbol}. Create it first with \
              PUT /api/v1/coins/{symbol} and a body {{\"name\": \"...\"}}."
         )));
@@ -286,7 +234,8 @@ pub async fn post_records(
             name: None,
             records,
         }])
-        .await?;
+        .await
+        .map_err(write_failed)?;
     state.cache.data_changed(summary.generation).await;
     Ok(Json(json!({
         "inserted": summary.inserted,
@@ -302,72 +251,60 @@ async fn authorized_write(
     state: &AppState,
     symbol: Result<Path<String>, PathRejection>,
     request: Request,
-) -> Result<(Symbol, Bytes), WriteError> {
-    state
-        .api_keys
-        .authorize(request.headers())
-        .map_err(WriteError::Answer)?;
+) -> Result<(Symbol, Bytes), ApiError> {
+    state.api_keys.authorize(request.headers())?;
     let symbol = path_symbol(symbol)?;
     let body = read_body(request, state.max_body_bytes).await?;
     Ok((symbol, body))
 }
 
-fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, WriteError> {
+fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, ApiError> {
     let Path(raw) = symbol.map_err(|rejection| {
-        WriteError::BadRequest(format!(
+        ApiError::BadRequest(format!(
             "The coin symbol in the path cannot be read ({}); use letters, digits, '.', '-' or '_'.",
             rejection.body_text()
         ))
     })?;
     Symbol::parse(&raw).map_err(|reason| {
-        WriteError::BadRequest(format!("The coin symbol in the path is invalid: {reason}."))
+        ApiError::BadRequest(format!("The coin symbol in the path is invalid: {reason}."))
     })
 }
 
-/// Reads the whole body, refusing it as soon as it grows past `limit` bytes.
-async fn read_body(request: Request, limit: usize) -> Result<Bytes, WriteError> {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(WriteError::TooLarge(limit));
-    }
-    let mut stream = Body::into_data_stream(request.into_body());
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| {
-            WriteError::BadRequest(
+/// Reads the whole body within the limit the router sets (`DefaultBodyLimit`, from
+/// `max_body_bytes`): axum refuses it as soon as it grows past the limit.
+async fn read_body(request: Request, limit: usize) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                ApiError::PayloadTooLarge { limit }
+            }
+            _ => ApiError::BadRequest(
                 "The request body could not be read to its end; send it again.".into(),
-            )
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(WriteError::TooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(body))
+            ),
+        })
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, WriteError> {
+fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|error| {
-        WriteError::BadRequest(format!(
+        ApiError::BadRequest(format!(
             "The body is not valid JSON ({error}). Send a JSON document with \
              'Content-Type: application/json'. Nothing was written."
         ))
     })
 }
 
-/// The `name` of a `PUT` body, checked like the importer checks names.
-fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
-    let invalid = |field: &str, reason: String| WriteError::Invalid {
-        message: "The coin is not valid; see 'invalid'. Nothing was written.".into(),
-        problems: vec![Problem {
-            index: None,
-            field: field.into(),
-            reason,
-        }],
+/// The `name` of a `PUT` body, a [`CoinName`] like the importer's.
+fn parse_coin_body(body: &[u8]) -> Result<CoinName, ApiError> {
+    let invalid = |field: &str, reason: String| {
+        invalid(
+            "The coin is not valid; see 'invalid'. Nothing was written.".into(),
+            vec![Problem {
+                index: None,
+                field: field.into(),
+                reason,
+            }],
+        )
     };
     let Value::Object(object) = parse_json(body)? else {
         return Err(invalid(
@@ -381,34 +318,21 @@ fn parse_coin_body(body: &[u8]) -> Result<String, WriteError> {
             "is not a coin field; the only field is 'name'".into(),
         ));
     }
-    let name = match object.get("name") {
-        None => return Err(invalid("name", "is missing".into())),
-        Some(Value::String(name)) => name.trim(),
-        Some(other) => {
-            return Err(invalid(
-                "name",
-                format!("must be a string, not {}", json_kind(other)),
-            ))
+    match object.get("name") {
+        None => Err(invalid("name", "is missing".into())),
+        Some(Value::String(name)) => {
+            CoinName::parse(name).map_err(|reason| invalid("name", reason))
         }
-    };
-    if name.is_empty() {
-        return Err(invalid("name", "is empty; give the coin's name".into()));
-    }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(invalid(
+        Some(other) => Err(invalid(
             "name",
-            format!("is longer than {MAX_NAME_LEN} characters"),
-        ));
+            format!("must be a string, not {}", json_kind(other)),
+        )),
     }
-    if name.chars().any(char::is_control) {
-        return Err(invalid("name", CONTROL_CHARACTER_IN_NAME.into()));
-    }
-    Ok(name.to_owned())
 }
 
 /// Every record of the body, validated as the importer validates CSV rows, sorted by date.
 /// Refuses the whole body, listing every problem of every record, when anything is wrong.
-fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, WriteError> {
+fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, ApiError> {
     let mut problems: Vec<Problem> = Vec::new();
     let mut by_date: HashMap<NaiveDate, (usize, DailyRecord)> = HashMap::new();
     for (index, row) in rows.iter().enumerate() {
@@ -431,17 +355,17 @@ fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, WriteError> {
             continue;
         };
         match parse_record(fields) {
-            Ok(record) => match by_date.get(&record.date) {
+            Ok(record) => match by_date.get(&record.date()) {
                 Some((first, earlier)) if !earlier.same_values(&record) => problem(
                     "date",
                     format!(
                         "{} is also given by record {first} with different values; send one record per date",
-                        record.date
+                        record.date()
                     ),
                 ),
                 Some(_) => {} // the same record twice: harmless, written once
                 None => {
-                    by_date.insert(record.date, (index, record));
+                    by_date.insert(record.date(), (index, record));
                 }
             },
             Err(found) => {
@@ -457,17 +381,17 @@ fn parse_records(rows: &[Value]) -> Result<Vec<DailyRecord>, WriteError> {
             .filter_map(|p| p.index)
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-        return Err(WriteError::Invalid {
-            message: format!(
+        return Err(invalid(
+            format!(
                 "{count} of {} records are not valid; see 'invalid' for each record's index, \
                  field and reason. Nothing was written: fix them and send the request again.",
                 rows.len()
             ),
             problems,
-        });
+        ));
     }
     let mut records: Vec<DailyRecord> = by_date.into_values().map(|(_, r)| r).collect();
-    records.sort_by_key(|r| r.date);
+    records.sort_by_key(|r| r.date());
     Ok(records)
 }
 
@@ -490,7 +414,7 @@ fn parse_record(fields: &Map<String, Value>) -> Result<DailyRecord, Vec<(&str, S
             problems.push(("date", "is missing".into()));
             None
         }
-        Some(Value::String(raw)) => match parse_row_date(raw.trim()) {
+        Some(Value::String(raw)) => match RecordDate::parse(raw) {
             Ok(date) => Some(date),
             Err(reason) => {
                 problems.push(("date", reason));
@@ -558,7 +482,8 @@ mod tests {
     fn problems(body: Value) -> Vec<(Option<usize>, String, String)> {
         let Value::Array(rows) = body else { panic!() };
         match parse_records(&rows) {
-            Err(WriteError::Invalid { problems, .. }) => problems
+            Err(ApiError::Invalid(body)) => body
+                .invalid
                 .into_iter()
                 .map(|p| (p.index, p.field, p.reason))
                 .collect(),
@@ -578,16 +503,19 @@ mod tests {
         for name in ["Bit\u{0}coin", "Bit\tcoin"] {
             let body = serde_json::to_vec(&json!({ "name": name })).unwrap();
             match parse_coin_body(&body) {
-                Err(WriteError::Invalid { problems, .. }) => {
-                    assert_eq!(problems[0].field, "name");
-                    assert!(problems[0].reason.contains("control character"));
+                Err(ApiError::Invalid(body)) => {
+                    assert_eq!(body.invalid[0].field, "name");
+                    assert!(body.invalid[0].reason.contains("control character"));
                 }
                 Ok(name) => panic!("accepted {name:?}"),
                 Err(_) => panic!("expected a 422"),
             }
         }
         assert_eq!(
-            parse_coin_body(br#"{"name": " Bitcoin "}"#).ok().unwrap(),
+            parse_coin_body(br#"{"name": " Bitcoin "}"#)
+                .ok()
+                .unwrap()
+                .as_str(),
             "Bitcoin"
         );
     }
@@ -602,9 +530,9 @@ mod tests {
             panic!()
         };
         let records = parse_records(&rows).ok().unwrap();
-        let dates: Vec<String> = records.iter().map(|r| r.date.to_string()).collect();
+        let dates: Vec<String> = records.iter().map(|r| r.date().to_string()).collect();
         assert_eq!(dates, ["2021-07-05", "2021-07-06"]);
-        assert_eq!(records[0].volume, 5.0);
+        assert_eq!(records[0].volume(), 5.0);
     }
 
     #[test]
@@ -639,9 +567,23 @@ mod tests {
     }
 
     #[test]
+    fn record_dates_are_yyyy_mm_dd_only_as_the_openapi_says() {
+        // The importer also takes the Kaggle files' `YYYY-MM-DD HH:MM:SS`; the write API
+        // takes `format: date` and nothing else.
+        for date in ["2021-07-06 23:59:59", "2021-7-6", "06/07/2021"] {
+            let found = problems(json!([record(date, 1.0)]));
+            assert_eq!(found.len(), 1, "{date}: {found:?}");
+            assert_eq!(found[0].1, "date");
+            assert!(found[0].2.contains("YYYY-MM-DD"), "{}", found[0].2);
+        }
+    }
+
+    #[test]
     fn coin_bodies_need_a_name() {
         assert_eq!(
-            parse_coin_body(br#"{"name": "  Bitcoin "}"#).ok(),
+            parse_coin_body(br#"{"name": "  Bitcoin "}"#)
+                .ok()
+                .map(|name| name.to_string()),
             Some("Bitcoin".into())
         );
         for body in [
@@ -652,16 +594,13 @@ mod tests {
             r#"["x"]"#,
         ] {
             assert!(
-                matches!(
-                    parse_coin_body(body.as_bytes()),
-                    Err(WriteError::Invalid { .. })
-                ),
+                matches!(parse_coin_body(body.as_bytes()), Err(ApiError::Invalid(_))),
                 "{body}"
             );
         }
         assert!(matches!(
             parse_coin_body(b"{nope"),
-            Err(WriteError::BadRequest(_))
+            Err(ApiError::BadRequest(_))
         ));
     }
 }

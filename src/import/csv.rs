@@ -1,10 +1,10 @@
 //! Parsing of Kaggle-format CSV files ("Cryptocurrency Historical Prices"):
 //! `SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap`, columns found by header name.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use super::ImportError;
-use crate::domain::{DailyRecord, Symbol};
+use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
 
 /// The columns a file must have, by header name (case-insensitive). Others are ignored.
 const REQUIRED: [&str; 9] = [
@@ -19,14 +19,6 @@ const REQUIRED: [&str; 9] = [
     "Marketcap",
 ];
 
-/// The longest coin name we accept.
-pub const MAX_NAME_LEN: usize = 100;
-
-/// Why a name with a control character (tab, NUL, ...) is refused. PostgreSQL cannot store NUL
-/// in text at all, and no coin's name needs any of them.
-pub const CONTROL_CHARACTER_IN_NAME: &str =
-    "contains a control character (such as a tab or NUL); give the name as plain text";
-
 /// A record and where it came from, so a later conflict can point at both places.
 #[derive(Debug, Clone)]
 pub struct SourcedRecord {
@@ -39,7 +31,7 @@ pub struct SourcedRecord {
 #[derive(Debug, Clone)]
 pub struct CoinRows {
     pub symbol: Symbol,
-    pub name: String,
+    pub name: CoinName,
     /// Where the name was first seen: (file index, line).
     pub named_at: (usize, u64),
     pub records: Vec<SourcedRecord>,
@@ -166,24 +158,8 @@ pub fn parse_file(
         let date = parse_row_date(date_text).map_err(|reason| row_error(line, "Date", reason))?;
         let symbol = Symbol::parse(text(layout.symbol, "Symbol")?)
             .map_err(|reason| row_error(line, "Symbol", reason))?;
-        let name = text(layout.name, "Name")?;
-        if name.is_empty() {
-            return Err(row_error(
-                line,
-                "Name",
-                "is empty; every row names its coin".into(),
-            ));
-        }
-        if name.chars().count() > MAX_NAME_LEN {
-            return Err(row_error(
-                line,
-                "Name",
-                format!("is longer than {MAX_NAME_LEN} characters"),
-            ));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(row_error(line, "Name", CONTROL_CHARACTER_IN_NAME.into()));
-        }
+        let name = CoinName::parse(text(layout.name, "Name")?)
+            .map_err(|reason| row_error(line, "Name", reason))?;
         let parsed = DailyRecord::new(
             date,
             number(layout.open, "Open")?,
@@ -200,7 +176,7 @@ pub fn parse_file(
             None => {
                 coins.push(CoinRows {
                     symbol,
-                    name: name.to_owned(),
+                    name: name.clone(),
                     named_at: (file_index, line),
                     records: Vec::new(),
                 });
@@ -272,9 +248,9 @@ fn layout_of(header: &csv::ByteRecord) -> Result<Layout, &'static str> {
     })
 }
 
-/// `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`; the calendar day is the date part (UTC).
-/// The write API reads record dates with it too, so both refuse exactly the same dates.
-pub(crate) fn parse_row_date(raw: &str) -> Result<NaiveDate, String> {
+/// The Kaggle files' dates: `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD`; the calendar day is the
+/// date part (UTC). Only the importer takes the time of day (the README lists both forms).
+fn parse_row_date(raw: &str) -> Result<RecordDate, String> {
     let well_formed = raw.len() >= 10
         && raw.as_bytes()[4] == b'-'
         && raw.as_bytes()[7] == b'-'
@@ -282,11 +258,11 @@ pub(crate) fn parse_row_date(raw: &str) -> Result<NaiveDate, String> {
     let parsed = if !well_formed {
         None
     } else if raw.len() == 10 {
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+        RecordDate::parse(raw).ok()
     } else {
         NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
             .ok()
-            .map(|dt| dt.date())
+            .map(|dt| dt.date().into())
     };
     parsed.ok_or_else(|| {
         format!("'{raw}' is not a real date in the form YYYY-MM-DD or YYYY-MM-DD HH:MM:SS")
@@ -295,6 +271,8 @@ pub(crate) fn parse_row_date(raw: &str) -> Result<NaiveDate, String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
 
     const HEADER: &str = "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap\n";
@@ -327,13 +305,16 @@ mod tests {
         .unwrap();
         assert_eq!(coins.len(), 1);
         assert_eq!(coins[0].symbol.as_str(), "BTC");
-        assert_eq!(coins[0].name, "Bitcoin");
+        assert_eq!(coins[0].name.as_str(), "Bitcoin");
         let r = &coins[0].records[0];
         assert_eq!(r.line, 2);
-        assert_eq!(r.record.date, NaiveDate::from_ymd_opt(2013, 4, 29).unwrap());
-        assert_eq!(r.record.high, 147.48800659179688);
-        assert_eq!(r.record.close, 144.5399932861328);
-        assert_eq!(r.record.market_cap, 1603768864.5);
+        assert_eq!(
+            r.record.date(),
+            NaiveDate::from_ymd_opt(2013, 4, 29).unwrap()
+        );
+        assert_eq!(r.record.high(), 147.48800659179688);
+        assert_eq!(r.record.close(), 144.5399932861328);
+        assert_eq!(r.record.market_cap(), 1603768864.5);
         assert_eq!(coins[0].records[1].line, 3);
     }
 
@@ -345,7 +326,7 @@ mod tests {
         let r = coins[0].records[0].record;
         assert_eq!(coins[0].symbol.as_str(), "ETH");
         assert_eq!(
-            (r.open, r.high, r.low, r.close, r.market_cap),
+            (r.open(), r.high(), r.low(), r.close(), r.market_cap()),
             (4.0, 6.0, 3.0, 5.0, 10.0)
         );
     }

@@ -241,18 +241,23 @@ fn merge(
 
 /// Sorts a coin's rows by date, drops exact repeats and refuses two different rows for a day.
 fn into_update(mut coin: CoinRows, file_names: &[String]) -> Result<CoinUpdate, ImportError> {
-    coin.records.sort_by_key(|r| r.record.date);
+    coin.records.sort_by_key(|r| r.record.date());
     let mut records = Vec::with_capacity(coin.records.len());
     for pair in coin.records.windows(2) {
         let (earlier, later) = (&pair[0], &pair[1]);
-        if earlier.record.date == later.record.date && !earlier.record.same_values(&later.record) {
+        if earlier.record.date() == later.record.date()
+            && !earlier.record.same_values(&later.record)
+        {
             return Err(ImportError::Row {
                 file: file_names[later.file].clone(),
                 line: later.line,
                 column: "Date".into(),
                 reason: format!(
                     "{} already has a different row for {} ({} line {}); keep one of them",
-                    coin.symbol, later.record.date, file_names[earlier.file], earlier.line
+                    coin.symbol,
+                    later.record.date(),
+                    file_names[earlier.file],
+                    earlier.line
                 ),
             });
         }
@@ -260,7 +265,7 @@ fn into_update(mut coin: CoinRows, file_names: &[String]) -> Result<CoinUpdate, 
     for sourced in &coin.records {
         if records
             .last()
-            .is_none_or(|last: &crate::domain::DailyRecord| last.date != sourced.record.date)
+            .is_none_or(|last: &crate::domain::DailyRecord| last.date() != sourced.record.date())
         {
             records.push(sourced.record);
         }
@@ -320,7 +325,7 @@ mod tests {
         let dates: Vec<String> = updates[0]
             .records
             .iter()
-            .map(|r| r.date.to_string())
+            .map(|r| r.date().to_string())
             .collect();
         assert_eq!(dates, ["2021-07-05", "2021-07-06"]);
     }

@@ -191,7 +191,7 @@ impl Store {
             Store::Sqlite(pool) => sqlite::records_on_days(pool, currency_ids, days).await?,
             Store::Postgres(pool) => postgres::records_on_days(pool, currency_ids, days).await?,
         };
-        rows.sort_unstable_by_key(|(id, r)| (*id, r.date));
+        rows.sort_unstable_by_key(|(id, r)| (*id, r.date()));
         Ok(rows)
     }
 
@@ -225,12 +225,12 @@ impl Store {
         let mut missing: Vec<i64> = Vec::new();
         let mut fallback: Vec<NaiveDate> = Vec::new();
         for coin in rows.chunk_by(|a, b| a.0 == b.0) {
-            if !coin.iter().any(|(_, r)| r.date == day) {
+            if !coin.iter().any(|(_, r)| r.date() == day) {
                 continue;
             }
             let mut misses = false;
             for reference in &references {
-                if coin.iter().all(|(_, r)| r.date != *reference) {
+                if coin.iter().all(|(_, r)| r.date() != *reference) {
                     misses = true;
                     fallback.extend(
                         (1..=AS_OF_MAX_AGE_DAYS)
@@ -247,7 +247,7 @@ impl Store {
             fallback.dedup();
             fallback.retain(|d| exact.binary_search(d).is_err());
             rows.extend(self.records_on_days(Some(&missing), &fallback).await?);
-            rows.sort_unstable_by_key(|(id, r)| (*id, r.date));
+            rows.sort_unstable_by_key(|(id, r)| (*id, r.date()));
         }
         Ok(rows)
     }
@@ -396,19 +396,25 @@ struct RecordRow {
 }
 
 impl RecordRow {
-    fn into_pair(self) -> (i64, DailyRecord) {
-        (
-            self.currency_id,
-            DailyRecord {
-                date: self.date,
-                open: self.open,
-                high: self.high,
-                low: self.low,
-                close: self.close,
-                volume: self.volume,
-                market_cap: self.marketcap,
-            },
+    /// The stored row as a record, checked like any other: only checked records are ever
+    /// written, so a refusal here means the database was changed behind krispyto's back.
+    fn into_pair(self) -> StoreResult<(i64, DailyRecord)> {
+        let record = DailyRecord::new(
+            self.date.into(),
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.marketcap,
         )
+        .map_err(|violation| {
+            StoreError::Conflict(format!(
+                "a stored record of currency {} on {} is not valid: {}",
+                self.currency_id, self.date, violation.reason
+            ))
+        })?;
+        Ok((self.currency_id, record))
     }
 }
 

@@ -50,7 +50,7 @@ pub(super) async fn records_on_days(
     days: &[NaiveDate],
 ) -> StoreResult<Vec<(i64, DailyRecord)>> {
     // `$2 IS NULL` keeps this one prepared statement for "every coin" and "these coins".
-    Ok(sqlx::query_as::<_, RecordRow>(
+    sqlx::query_as::<_, RecordRow>(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
          FROM record \
          WHERE date = ANY($1) AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
@@ -62,7 +62,7 @@ pub(super) async fn records_on_days(
     .await?
     .into_iter()
     .map(RecordRow::into_pair)
-    .collect())
+    .collect::<StoreResult<_>>()
 }
 
 pub(super) async fn coin_spans(
@@ -94,7 +94,7 @@ pub(super) async fn records_between(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> StoreResult<Vec<(i64, DailyRecord)>> {
-    Ok(sqlx::query_as::<_, RecordRow>(
+    sqlx::query_as::<_, RecordRow>(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
          FROM record \
          WHERE currency_id = ANY($1) \
@@ -108,7 +108,7 @@ pub(super) async fn records_between(
     .await?
     .into_iter()
     .map(RecordRow::into_pair)
-    .collect())
+    .collect::<StoreResult<_>>()
 }
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
@@ -223,7 +223,7 @@ const COPY_ROW_BYTES: usize = 2 + 8 * 4 + 7 * 8 + 4;
 /// since 2000-01-01).
 fn encode_copy_row(buffer: &mut Vec<u8>, currency_id: i64, record: &DailyRecord) {
     let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
-    let days = i32::try_from((record.date - epoch).num_days())
+    let days = i32::try_from((record.date() - epoch).num_days())
         .expect("a calendar date is within 2^31 days of 2000");
     buffer.extend_from_slice(&8i16.to_be_bytes());
     buffer.extend_from_slice(&8i32.to_be_bytes());
@@ -231,12 +231,12 @@ fn encode_copy_row(buffer: &mut Vec<u8>, currency_id: i64, record: &DailyRecord)
     buffer.extend_from_slice(&4i32.to_be_bytes());
     buffer.extend_from_slice(&days.to_be_bytes());
     for value in [
-        record.open,
-        record.high,
-        record.low,
-        record.close,
-        record.volume,
-        record.market_cap,
+        record.open(),
+        record.high(),
+        record.low(),
+        record.close(),
+        record.volume(),
+        record.market_cap(),
     ] {
         buffer.extend_from_slice(&8i32.to_be_bytes());
         buffer.extend_from_slice(&value.to_be_bytes());
@@ -259,13 +259,13 @@ impl Columns {
     fn of(rows: &[(i64, DailyRecord)]) -> Columns {
         Columns {
             currency_id: rows.iter().map(|(id, _)| *id).collect(),
-            date: rows.iter().map(|(_, r)| r.date).collect(),
-            open: rows.iter().map(|(_, r)| r.open).collect(),
-            high: rows.iter().map(|(_, r)| r.high).collect(),
-            low: rows.iter().map(|(_, r)| r.low).collect(),
-            close: rows.iter().map(|(_, r)| r.close).collect(),
-            volume: rows.iter().map(|(_, r)| r.volume).collect(),
-            market_cap: rows.iter().map(|(_, r)| r.market_cap).collect(),
+            date: rows.iter().map(|(_, r)| r.date()).collect(),
+            open: rows.iter().map(|(_, r)| r.open()).collect(),
+            high: rows.iter().map(|(_, r)| r.high()).collect(),
+            low: rows.iter().map(|(_, r)| r.low()).collect(),
+            close: rows.iter().map(|(_, r)| r.close()).collect(),
+            volume: rows.iter().map(|(_, r)| r.volume()).collect(),
+            market_cap: rows.iter().map(|(_, r)| r.market_cap()).collect(),
         }
     }
 }
@@ -300,7 +300,7 @@ impl WriteTransaction for Writer {
     }
 
     async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
-        Ok(sqlx::query_as::<_, RecordRow>(
+        sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
              FROM record WHERE currency_id = $1 ORDER BY date",
         )
@@ -308,8 +308,8 @@ impl WriteTransaction for Writer {
         .fetch_all(&mut *self.tx)
         .await?
         .into_iter()
-        .map(|row| row.into_pair().1)
-        .collect())
+        .map(|row| row.into_pair().map(|(_, record)| record))
+        .collect::<StoreResult<_>>()
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {

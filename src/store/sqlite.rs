@@ -76,13 +76,13 @@ pub(super) async fn records_on_days(
         query.push(")");
     }
     query.push(" ORDER BY date, currency_id");
-    Ok(query
+    query
         .build_query_as::<RecordRow>()
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(RecordRow::into_pair)
-        .collect())
+        .collect::<StoreResult<_>>()
 }
 
 /// Appends `(id, id, ...)` as bound values.
@@ -147,13 +147,13 @@ pub(super) async fn records_between(
         query.push(" AND date <= ").push_bind(to);
     }
     query.push(" ORDER BY currency_id, date");
-    Ok(query
+    query
         .build_query_as::<RecordRow>()
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(RecordRow::into_pair)
-        .collect())
+        .collect::<StoreResult<_>>()
 }
 
 pub(super) async fn market_caps_on(
@@ -263,7 +263,7 @@ impl WriteTransaction for Writer {
     }
 
     async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
-        Ok(sqlx::query_as::<_, RecordRow>(
+        sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
              FROM record WHERE currency_id = ?1 ORDER BY date",
         )
@@ -271,8 +271,8 @@ impl WriteTransaction for Writer {
         .fetch_all(&mut *self.tx)
         .await?
         .into_iter()
-        .map(|row| row.into_pair().1)
-        .collect())
+        .map(|row| row.into_pair().map(|(_, record)| record))
+        .collect::<StoreResult<_>>()
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -282,13 +282,13 @@ impl WriteTransaction for Writer {
             );
             query.push_values(chunk, |mut row, (currency_id, r)| {
                 row.push_bind(*currency_id)
-                    .push_bind(r.date)
-                    .push_bind(r.open)
-                    .push_bind(r.high)
-                    .push_bind(r.low)
-                    .push_bind(r.close)
-                    .push_bind(r.volume)
-                    .push_bind(r.market_cap);
+                    .push_bind(r.date())
+                    .push_bind(r.open())
+                    .push_bind(r.high())
+                    .push_bind(r.low())
+                    .push_bind(r.close())
+                    .push_bind(r.volume())
+                    .push_bind(r.market_cap());
             });
             query.build().execute(&mut *self.tx).await?;
         }
@@ -302,14 +302,14 @@ impl WriteTransaction for Writer {
                 "UPDATE record SET open = ?1, high = ?2, low = ?3, close = ?4, volume = ?5, \
                  marketcap = ?6 WHERE currency_id = ?7 AND date = ?8",
             )
-            .bind(r.open)
-            .bind(r.high)
-            .bind(r.low)
-            .bind(r.close)
-            .bind(r.volume)
-            .bind(r.market_cap)
+            .bind(r.open())
+            .bind(r.high())
+            .bind(r.low())
+            .bind(r.close())
+            .bind(r.volume())
+            .bind(r.market_cap())
             .bind(*currency_id)
-            .bind(r.date)
+            .bind(r.date())
             .execute(&mut *self.tx)
             .await?;
         }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, Months, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinName, Currency, DailyRecord, Symbol};
 
 use super::{StoreError, StoreResult};
 
@@ -15,7 +15,7 @@ use super::{StoreError, StoreResult};
 pub struct CoinUpdate {
     pub symbol: Symbol,
     /// `None` keeps the stored name (the coin must exist then).
-    pub name: Option<String>,
+    pub name: Option<CoinName>,
     /// Sorted by date, one record per date.
     pub records: Vec<DailyRecord>,
 }
@@ -118,8 +118,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
         let changed_before = summary.inserted + summary.updated;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
-            while stored_iter.next_if(|s| s.date < record.date).is_some() {}
-            match stored_iter.next_if(|s| s.date == record.date) {
+            while stored_iter.next_if(|s| s.date() < record.date()).is_some() {}
+            match stored_iter.next_if(|s| s.date() == record.date()) {
                 Some(existing) if existing.same_values(record) => summary.unchanged += 1,
                 Some(_) => {
                     summary.updated += 1;
@@ -226,19 +226,20 @@ impl AthHistory {
         for record in records {
             // Month starts passed before this record take the ATH as it stood.
             while let (Some(month), Some(last)) = (next_month, steps.last()) {
-                if month > record.date {
+                if month > record.date() {
                     break;
                 }
                 months.push((month, *last));
                 next_month = month.checked_add_months(Months::new(1));
             }
             if next_month.is_none() {
-                next_month = super::first_of_month(record.date).checked_add_months(Months::new(1));
+                next_month =
+                    super::first_of_month(record.date()).checked_add_months(Months::new(1));
             }
-            if steps.last().is_none_or(|last| record.high > last.high) {
+            if steps.last().is_none_or(|last| record.high() > last.high) {
                 steps.push(AthStep {
-                    date: record.date,
-                    high: record.high,
+                    date: record.date(),
+                    high: record.high(),
                 });
             }
         }
@@ -254,9 +255,9 @@ fn merged<'a>(
 ) -> impl Iterator<Item = &'a DailyRecord> {
     let (mut s, mut w) = (stored.iter().peekable(), written.iter().peekable());
     std::iter::from_fn(move || match (s.peek(), w.peek()) {
-        (Some(a), Some(b)) if a.date < b.date => s.next(),
+        (Some(a), Some(b)) if a.date() < b.date() => s.next(),
         (Some(a), Some(b)) => {
-            if a.date == b.date {
+            if a.date() == b.date() {
                 s.next();
             }
             w.next()
@@ -281,10 +282,17 @@ impl CoinDigest {
         for r in records {
             count += 1;
             let mut bytes = [0u8; 52];
-            bytes[..4].copy_from_slice(&r.date.num_days_from_ce().to_le_bytes());
-            for (i, v) in [r.open, r.high, r.low, r.close, r.volume, r.market_cap]
-                .iter()
-                .enumerate()
+            bytes[..4].copy_from_slice(&r.date().num_days_from_ce().to_le_bytes());
+            for (i, v) in [
+                r.open(),
+                r.high(),
+                r.low(),
+                r.close(),
+                r.volume(),
+                r.market_cap(),
+            ]
+            .iter()
+            .enumerate()
             {
                 bytes[4 + 8 * i..12 + 8 * i].copy_from_slice(&v.to_bits().to_le_bytes());
             }
@@ -320,9 +328,9 @@ async fn ensure_currency<T: WriteTransaction>(
             .map(|c| c.symbol.clone())
     };
     let existing = known.iter().position(|c| c.symbol == update.symbol);
-    match (existing, &update.name) {
+    match (existing, update.name.as_ref().map(CoinName::as_str)) {
         (Some(index), None) => Ok(known[index].id),
-        (Some(index), Some(name)) if known[index].name == *name => Ok(known[index].id),
+        (Some(index), Some(name)) if known[index].name == name => Ok(known[index].id),
         (Some(index), Some(name)) => {
             if let Some(other) = name_taken_by_other(known, name) {
                 return Err(StoreError::Conflict(format!(
@@ -331,7 +339,7 @@ async fn ensure_currency<T: WriteTransaction>(
                 )));
             }
             tx.rename_currency(known[index].id, name).await?;
-            known[index].name = name.clone();
+            known[index].name = name.to_owned();
             summary.coins_renamed += 1;
             Ok(known[index].id)
         }
@@ -349,7 +357,7 @@ async fn ensure_currency<T: WriteTransaction>(
             let id = tx.insert_currency(&update.symbol, name).await?;
             known.push(Currency {
                 id,
-                name: name.clone(),
+                name: name.to_owned(),
                 symbol: update.symbol.clone(),
             });
             summary.coins_created += 1;
@@ -363,15 +371,11 @@ mod tests {
     use super::*;
 
     fn rec(day: u32, high: f64) -> DailyRecord {
-        DailyRecord {
-            date: NaiveDate::from_ymd_opt(2021, 1, day).unwrap(),
-            open: high,
-            high,
-            low: high,
-            close: high,
-            volume: 0.0,
-            market_cap: 0.0,
-        }
+        rec_on(NaiveDate::from_ymd_opt(2021, 1, day).unwrap(), high)
+    }
+
+    fn rec_on(date: NaiveDate, high: f64) -> DailyRecord {
+        DailyRecord::new(date.into(), high, high, high, high, 0.0, 0.0).unwrap()
     }
 
     fn steps(pairs: &[(u32, f64)]) -> Vec<AthStep> {
@@ -404,10 +408,7 @@ mod tests {
     #[test]
     fn month_starts_hold_the_ath_as_it_stood_before_them() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        let r = |date: NaiveDate, high: f64| DailyRecord {
-            date,
-            ..rec(1, high)
-        };
+        let r = rec_on;
         // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 9, Apr 1: 1.
         let history = [
             r(d(2021, 1, 30), 5.0),
@@ -451,7 +452,16 @@ mod tests {
             CoinDigest::of(merged(&history[..2], &[rec(4, 7.0)]))
         );
         let mut negative_zero = history;
-        negative_zero[0].volume = -0.0;
+        negative_zero[0] = DailyRecord::new(
+            negative_zero[0].date().into(),
+            5.0,
+            5.0,
+            5.0,
+            5.0,
+            -0.0,
+            0.0,
+        )
+        .unwrap();
         assert_ne!(digest, CoinDigest::of(negative_zero.iter()));
     }
 

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use krispyto::cache::{Answer, CacheKey, CacheSettings, CacheStats, ResponseCache};
+use krispyto::cache::{CacheKey, CacheSettings, CacheStats};
+use krispyto::http::{Answer, ApiError, ResponseCache};
 use serde_json::json;
 
 use crate::helpers::{
@@ -279,7 +280,7 @@ async fn one_computation_for_concurrent_misses() {
                     computations.fetch_add(1, Ordering::SeqCst);
                     // Slow enough that every lookup arrives while it runs.
                     tokio::time::sleep(Duration::from_millis(200)).await;
-                    Ok(Answer::json(&json!({"n": 7})))
+                    Ok::<_, ApiError>(Answer::json(&json!({"n": 7})))
                 })
                 .await
                 .map(|answer| answer.body().clone())
@@ -300,13 +301,13 @@ async fn one_computation_for_concurrent_misses() {
     let failing = CacheKey::new("test").param("n", 8);
     let error = cache
         .get_or_compute(&failing, || async {
-            Err(krispyto::http::ApiError::NotFound("nothing".into()))
+            Err(ApiError::NotFound("nothing".into()))
         })
         .await
         .unwrap_err();
     assert_eq!(error.status(), 404);
     let retried = cache
-        .get_or_compute(&failing, || async { Ok(Answer::json(&8)) })
+        .get_or_compute(&failing, || async { Ok::<_, ApiError>(Answer::json(&8)) })
         .await
         .unwrap();
     assert_eq!(retried.body(), &b"8"[..]);

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use krispyto::cache::{CacheSettings, ResponseCache};
+use krispyto::cache::CacheSettings;
+use krispyto::http::ResponseCache;
 use krispyto::import::{self, source::Source, ImportReport, Progress};
 use krispyto::startup::{AppConfig, Application, WriteSettings};
 use krispyto::store::{Store, StoreOptions};

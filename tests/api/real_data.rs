@@ -178,7 +178,7 @@ async fn changes_from_the_exact_days_equal_those_from_the_full_window(backend: B
         coins
             .iter()
             .filter_map(|(id, records)| {
-                let today = records.iter().find(|r| r.date == day)?;
+                let today = records.iter().find(|r| r.date() == day)?;
                 let changes = MARKET_LOOKBACK_DAYS.map(|back| change_over(records, today, back));
                 Some((*id, changes))
             })

@@ -45,13 +45,13 @@ pub struct DailyPrices {
 impl From<DailyRecord> for DailyPrices {
     fn from(r: DailyRecord) -> Self {
         DailyPrices {
-            date: r.date,
-            open: r.open,
-            high: r.high,
-            low: r.low,
-            close: r.close,
-            volume: r.volume,
-            market_cap: r.market_cap,
+            date: r.date(),
+            open: r.open(),
+            high: r.high(),
+            low: r.low(),
+            close: r.close(),
+            volume: r.volume(),
+            market_cap: r.market_cap(),
         }
     }
 }

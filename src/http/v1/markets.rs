@@ -280,8 +280,8 @@ async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPa
         None => by_coin
             .iter()
             .filter_map(|(id, records)| {
-                let index = records.binary_search_by_key(&day, |r| r.date).ok()?;
-                Some((*id, records[index].market_cap))
+                let index = records.binary_search_by_key(&day, |r| r.date()).ok()?;
+                Some((*id, records[index].market_cap()))
             })
             .collect(),
         Some(_) => state.store.market_caps_on(day).await?.into_iter().collect(),

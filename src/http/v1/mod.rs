@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{ApiError, AppState};
-use crate::domain::{parse_calendar_date, Currency};
+use crate::domain::{Currency, RecordDate};
 
 /// Every `/api/v1` route, each with its OpenAPI operation (path and method come from the
 /// handler's `#[utoipa::path]`).
@@ -51,9 +51,11 @@ fn optional_date(name: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, Api
             "The '{name}' parameter is empty: give a date as YYYY-MM-DD, or leave it out."
         )));
     }
-    parse_calendar_date(raw).map(Some).map_err(|reason| {
-        ApiError::BadRequest(format!("The '{name}' parameter is invalid: {reason}."))
-    })
+    RecordDate::parse_unpadded(raw)
+        .map(|date| Some(date.get()))
+        .map_err(|reason| {
+            ApiError::BadRequest(format!("The '{name}' parameter is invalid: {reason}."))
+        })
 }
 
 /// `from` and `to`, each optional, with `from <= to` when both are given.

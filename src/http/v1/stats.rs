@@ -194,7 +194,7 @@ async fn report(state: &AppState, query: StatsQuery) -> Result<StatsReport, ApiE
     let found = by_coin
         .values()
         .filter_map(|r| r.first().zip(r.last()))
-        .map(|(a, b)| (a.date, b.date))
+        .map(|(a, b)| (a.date(), b.date()))
         .reduce(|(a1, b1), (a2, b2)| (a1.min(a2), b1.max(b2)));
     let Some((first_found, last_found)) = found else {
         let covered = match state.store.date_range().await? {

@@ -1,78 +1,52 @@
-//! Domain types shared by the importer, the store, the analytics and the HTTP layer.
-//!
-//! Values here are already parsed and checked ("parse, don't validate"): a `Symbol` is
-//! upper-case and well-formed, a `DailyRecord` has finite, non-negative numbers and
-//! `high >= low`. Everything downstream can rely on that.
-
-use std::fmt;
+//! One coin's prices on one day, and why a set of values cannot be one.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
-/// A coin's ticker symbol, stored and compared upper-case (`BTC`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Symbol(String);
+use super::RecordDate;
 
-/// The longest symbol we accept; real tickers are far shorter.
-pub const MAX_SYMBOL_LEN: usize = 20;
-
-impl Symbol {
-    /// Parses a user- or file-supplied symbol: trimmed, upper-cased, 1 to 20 characters of
-    /// letters, digits, `.`, `-` or `_`.
-    pub fn parse(raw: &str) -> Result<Symbol, String> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err("a symbol must not be empty".into());
-        }
-        if trimmed.chars().count() > MAX_SYMBOL_LEN {
-            return Err(format!(
-                "a symbol has at most {MAX_SYMBOL_LEN} characters, '{trimmed}' has more"
-            ));
-        }
-        if !trimmed
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        {
-            return Err(format!(
-                "'{trimmed}' is not a symbol: use letters, digits, '.', '-' or '_'"
-            ));
-        }
-        Ok(Symbol(trimmed.to_ascii_uppercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Symbol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A coin as stored: its database id, display name and symbol.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Currency {
-    pub id: i64,
-    pub name: String,
-    pub symbol: Symbol,
-}
-
-/// One coin's prices on one calendar day (UTC).
+/// One coin's prices on one calendar day (UTC). The fields are private: [`DailyRecord::new`]
+/// is the only way to build one, so every record anywhere has passed its checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DailyRecord {
-    pub date: NaiveDate,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub close: f64,
-    pub volume: f64,
-    pub market_cap: f64,
+    date: NaiveDate,
+    open: f64,
+    high: f64,
+    low: f64,
+    close: f64,
+    volume: f64,
+    market_cap: f64,
 }
 
 impl DailyRecord {
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    pub fn open(&self) -> f64 {
+        self.open
+    }
+
+    pub fn high(&self) -> f64 {
+        self.high
+    }
+
+    pub fn low(&self) -> f64 {
+        self.low
+    }
+
+    pub fn close(&self) -> f64 {
+        self.close
+    }
+
+    pub fn volume(&self) -> f64 {
+        self.volume
+    }
+
+    /// 0 where unknown.
+    pub fn market_cap(&self) -> f64 {
+        self.market_cap
+    }
+
     /// True when every price field is bit-for-bit the same as `other`'s (dates aside).
     /// Used to tell "unchanged" from "updated" on re-import, so it must not round.
     pub fn same_values(&self, other: &DailyRecord) -> bool {
@@ -139,7 +113,7 @@ impl DailyRecord {
     /// The importer and the write API both go through here, so they refuse exactly the same rows.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        date: NaiveDate,
+        date: RecordDate,
         open: f64,
         high: f64,
         low: f64,
@@ -188,7 +162,7 @@ impl DailyRecord {
             });
         }
         Ok(DailyRecord {
-            date,
+            date: date.get(),
             open,
             high,
             low,
@@ -199,59 +173,13 @@ impl DailyRecord {
     }
 }
 
-/// The calendar day format used everywhere in answers.
-pub const DATE_FORMAT: &str = "%Y-%m-%d";
-
-/// Parses `YYYY-M-D`, with or without zero padding, into a real calendar date.
-pub fn parse_calendar_date(raw: &str) -> Result<NaiveDate, String> {
-    let trimmed = raw.trim();
-    let parts: Vec<&str> = trimmed.split('-').collect();
-    let well_formed = parts.len() == 3
-        && parts[0].len() == 4
-        && (1..=2).contains(&parts[1].len())
-        && (1..=2).contains(&parts[2].len())
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    if !well_formed {
-        return Err(format!("'{trimmed}' is not a date in the form YYYY-MM-DD"));
-    }
-    let (y, m, d) = (
-        parts[0].parse::<i32>().unwrap_or_default(),
-        parts[1].parse::<u32>().unwrap_or_default(),
-        parts[2].parse::<u32>().unwrap_or_default(),
-    );
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| format!("'{trimmed}' is not a real calendar date"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn symbols_are_trimmed_and_upper_cased() {
-        assert_eq!(Symbol::parse(" btc ").unwrap().as_str(), "BTC");
-        assert!(Symbol::parse("").is_err());
-        assert!(Symbol::parse("b c").is_err());
-        assert!(Symbol::parse(&"X".repeat(21)).is_err());
-    }
-
-    #[test]
-    fn dates_accept_padding_or_not_and_refuse_impossible_days() {
-        let d = NaiveDate::from_ymd_opt(2021, 11, 9).unwrap();
-        assert_eq!(parse_calendar_date("2021-11-9"), Ok(d));
-        assert_eq!(parse_calendar_date("2021-11-09"), Ok(d));
-        assert!(parse_calendar_date("2021-02-30")
-            .unwrap_err()
-            .contains("not a real calendar date"));
-        assert!(parse_calendar_date("2021/11/09").is_err());
-        assert!(parse_calendar_date("21-11-09").is_err());
-        assert!(parse_calendar_date("2021-11-09x").is_err());
-        assert!(parse_calendar_date("+2021-1-1").is_err());
-    }
-
-    #[test]
     fn records_refuse_bad_numbers() {
-        let d = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+        let d = RecordDate::from(NaiveDate::from_ymd_opt(2021, 1, 1).unwrap());
         assert!(DailyRecord::new(d, 1.0, 2.0, 1.0, 1.5, 0.0, 0.0).is_ok());
         let e = DailyRecord::new(d, 1.0, 1.0, 2.0, 1.5, 0.0, 0.0).unwrap_err();
         assert_eq!(e.field, PriceField::High);
