@@ -182,6 +182,6 @@ for store in $STORES; do
 done
 
 echo
-echo "krispyto $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
+echo "$(basename "$BIN") (tree $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")), $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg);" \
   "wrk $SCALE_CONNECTIONS connection(s) × $DURATION s per route, server cache off"
 awk -F'\t' 'NF == 2 { printf "  %-45s %s\n", $1, $2; next } { print }' "$WORK/results.txt"

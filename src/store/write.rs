@@ -100,17 +100,35 @@ pub(crate) async fn apply<T: WriteTransaction>(
     // history (already in memory: the stored records are read to tell inserts from updates).
     let mut ath_steps: HashMap<i64, AthHistory> = HashMap::new();
     let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
+    // Which coins hold exactly what is written (decided up front, so that only the rows of
+    // the others count towards a bulk load: a re-import of unchanged data is not one).
+    let unchanged: Vec<bool> = updates
+        .iter()
+        .map(|update| {
+            known
+                .iter()
+                .find(|c| c.symbol == update.symbol)
+                .and_then(|c| current_digests.get(&c.id))
+                .is_some_and(|stored| *stored == CoinDigest::of(update.records.iter()))
+        })
+        .collect();
     let batch = tx.batch_rows();
-    tx.begin_bulk(updates.iter().map(|u| u.records.len()).sum())
-        .await?;
+    tx.begin_bulk(
+        updates
+            .iter()
+            .zip(&unchanged)
+            .filter(|(_, unchanged)| !**unchanged)
+            .map(|(u, _)| u.records.len())
+            .sum(),
+    )
+    .await?;
 
-    for update in updates {
+    for (update, unchanged) in updates.iter().zip(unchanged) {
         let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
         if !seen.insert(currency_id) {
             // The same coin twice in one write: what the first wrote must be read back.
             flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
-        } else if current_digests.get(&currency_id) == Some(&CoinDigest::of(update.records.iter()))
-        {
+        } else if unchanged {
             summary.unchanged += update.records.len();
             continue;
         }
