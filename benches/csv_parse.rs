@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use krispyto::gen::{generate, GenOptions};
 use krispyto::import::csv::parse_file;
+use krispyto::tools::gen::{generate, GenOptions};
 
 /// One generated coin file of `days` rows, as the importer reads it.
 fn coin_file(days: u32) -> Vec<u8> {

@@ -29,7 +29,7 @@ fi
 
 echo "==> building krispyto"
 cargo build --quiet --bin krispyto
-binary="$repo_root/target/debug/krispyto"
+binary="${CARGO_TARGET_DIR:-$repo_root/target}/debug/krispyto"
 
 workdir="$(mktemp -d)"
 server_pid=""

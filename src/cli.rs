@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
 use crate::store::StoreOptions;
+pub use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,12 +25,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +77,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a deterministic synthetic data set in the Kaggle CSV format (for benchmarks).
     Gen(GenArgs),
+    /// Ask a running server's /readyz whether it is ready: exit 0 if so, 1 with the reason if
+    /// not (for container health checks; the image has no curl).
+    Health(HealthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -188,4 +186,28 @@ pub struct GenArgs {
     /// The day every coin's last record is on (YYYY-MM-DD).
     #[arg(long, default_value = "2021-07-06")]
     pub last_day: chrono::NaiveDate,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The address the server listens on (the same setting as `serve --addr`); 0.0.0.0 and
+    /// [::] are asked on loopback.
+    #[arg(long, env = "KRISPYTO_ADDR", default_value = "127.0.0.1:8000")]
+    pub addr: String,
+
+    /// The URL to ask instead (default: http://ADDR/readyz).
+    #[arg(long)]
+    pub url: Option<String>,
+
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 3)]
+    pub timeout_secs: u64,
+}
+
+impl HealthArgs {
+    pub fn url(&self) -> String {
+        self.url
+            .clone()
+            .unwrap_or_else(|| crate::tools::healthcheck::readyz_url(&self.addr))
+    }
 }

@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Gen(args) => {
-            let options = krispyto::gen::GenOptions {
+            let options = krispyto::tools::gen::GenOptions {
                 coins: args.coins,
                 days: args.days,
                 seed: args.seed,
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let out = args.out.clone();
             let summary =
-                tokio::task::spawn_blocking(move || krispyto::gen::generate(&out, &options))
+                tokio::task::spawn_blocking(move || krispyto::tools::gen::generate(&out, &options))
                     .await?
                     .map_err(|e| {
                         anyhow::anyhow!("cannot generate into {}: {e}", args.out.display())
@@ -91,6 +91,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.last_day,
                 args.out.display()
             );
+            Ok(())
+        }
+        Command::Health(args) => {
+            let timeout = std::time::Duration::from_secs(args.timeout_secs.max(1));
+            let body = krispyto::tools::healthcheck::check(&args.url(), timeout).await?;
+            println!("{}", body.trim());
             Ok(())
         }
     }

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::cache::CacheSettings;
 use crate::http::{router, ApiKeys, AppState, ResponseCache};
-use crate::import::{self, source::Source, Progress};
+use crate::import::{self, source::Source, ImportReport, Progress};
 use crate::store::{Store, StoreOptions};
 
 /// What the server needs to start.
@@ -156,17 +156,35 @@ impl Application {
     }
 }
 
-async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<()> {
+/// Imports `data` when the database holds no records yet, and says whether it did. Servers
+/// starting together on one database take turns (`Store::lock_seed`), so the data is loaded
+/// once: the first imports, the others find its records.
+pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<ImportReport>> {
+    let lock = store
+        .lock_seed()
+        .await
+        .context("cannot take the startup import lock")?;
     if store.record_count().await? > 0 {
         tracing::info!("the database already holds records; not importing {data}");
-        return Ok(());
+        release(lock).await;
+        return Ok(None);
     }
     tracing::info!("the database is empty; importing {data}");
+    // On an error the lock is dropped, which releases it: the next server tries in turn.
     let report = import::import(store, &[Source::parse(data)], Progress::Hidden)
         .await
         .with_context(|| format!("cannot import {data}; nothing was written"))?;
     tracing::info!("{report}");
-    Ok(())
+    release(lock).await;
+    Ok(Some(report))
+}
+
+/// A lock that cannot be released cleanly is freed anyway when its connection closes (it is
+/// dropped here): worth a warning, not a failed start.
+async fn release(lock: crate::store::SeedLock) {
+    if let Err(error) = lock.release().await {
+        tracing::warn!(%error, "the startup import lock was not released cleanly; closing its connection frees it");
+    }
 }
 
 async fn shutdown_signal() {

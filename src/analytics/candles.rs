@@ -27,6 +27,14 @@ pub enum Interval {
 }
 
 impl Interval {
+    /// Every accepted spelling, exactly (`1m` is refused rather than guessed, since elsewhere
+    /// it means one minute): the parser and the OpenAPI enum read this list.
+    pub const SPELLINGS: &'static [(&'static str, Interval)] = &[
+        ("1d", Interval::Day),
+        ("1w", Interval::Week),
+        ("1M", Interval::Month),
+    ];
+
     /// The spellings accepted, for error messages.
     pub const ACCEPTED: &'static str =
         "1d (days), 1w (ISO weeks, Monday start), 1M (calendar months)";
@@ -74,18 +82,18 @@ impl Interval {
 impl FromStr for Interval {
     type Err = String;
 
-    /// `1d`, `1w` or `1M` exactly: `1m` is refused rather than guessed, since elsewhere it
-    /// means one minute.
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.trim() {
-            "1d" => Ok(Interval::Day),
-            "1w" => Ok(Interval::Week),
-            "1M" => Ok(Interval::Month),
-            other => Err(format!(
-                "'{other}' is not an interval; use one of {}",
-                Interval::ACCEPTED
-            )),
-        }
+        let raw = raw.trim();
+        Interval::SPELLINGS
+            .iter()
+            .find(|(spelling, _)| *spelling == raw)
+            .map(|(_, interval)| *interval)
+            .ok_or_else(|| {
+                format!(
+                    "'{raw}' is not an interval; use one of {}",
+                    Interval::ACCEPTED
+                )
+            })
     }
 }
 
@@ -154,32 +162,23 @@ mod tests {
 
     #[test]
     fn period_starts_are_the_day_the_iso_monday_and_the_first() {
-        // 2021-06-28 is a Monday; 2021-07-04 the Sunday of the same ISO week.
-        assert_eq!(
-            Interval::Week.period_start(day("2021-06-28")),
-            day("2021-06-28")
-        );
-        assert_eq!(
-            Interval::Week.period_start(day("2021-07-04")),
-            day("2021-06-28")
-        );
-        assert_eq!(
-            Interval::Week.period_start(day("2021-07-05")),
-            day("2021-07-05")
-        );
-        // An ISO week across a year end: 2021-01-01 (Friday) belongs to the week of 2020-12-28.
-        assert_eq!(
-            Interval::Week.period_start(day("2021-01-01")),
-            day("2020-12-28")
-        );
-        assert_eq!(
-            Interval::Month.period_start(day("2020-02-29")),
-            day("2020-02-01")
-        );
-        assert_eq!(
-            Interval::Day.period_start(day("2020-02-29")),
-            day("2020-02-29")
-        );
+        // 2021-06-28 is a Monday; 2021-07-04 the Sunday of the same ISO week. An ISO week
+        // across a year end: 2021-01-01 (Friday) belongs to the week of 2020-12-28.
+        let cases = [
+            (Interval::Week, "2021-06-28", "2021-06-28"),
+            (Interval::Week, "2021-07-04", "2021-06-28"),
+            (Interval::Week, "2021-07-05", "2021-07-05"),
+            (Interval::Week, "2021-01-01", "2020-12-28"),
+            (Interval::Month, "2020-02-29", "2020-02-01"),
+            (Interval::Day, "2020-02-29", "2020-02-29"),
+        ];
+        for (interval, date, start) in cases {
+            assert_eq!(
+                interval.period_start(day(date)),
+                day(start),
+                "{interval:?} {date}"
+            );
+        }
     }
 
     #[test]

@@ -5,40 +5,28 @@ use std::cmp::Ordering;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
+use super::order::{compare_nulls_last, compare_text, SortDirection};
 use super::percent::change_over;
 use crate::domain::{Currency, DailyRecord};
 
 /// The changes the dashboard reports, in days back from the requested day.
 pub const LOOKBACK_DAYS: [u64; 3] = [1, 7, 30];
 
-/// One line of the dashboard, serialized with the field names the original frontend reads.
-/// (`ToSchema` documents it in /openapi.json exactly as serde writes it.)
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"crypto": "Bitcoin", "symbol": "BTC", "price": 34235.19, "24h": 1.52,
-    "7d": -2.1, "1m": null, "24h-volume": 26501259869.76, "market-cap": 641899161593.76}))]
-pub struct DashboardRow {
+/// One line of the dashboard: a coin's close, changes, volume and market cap on the day.
+/// (`http::dashboard` gives it the field names the original frontend reads.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardLine {
     /// The coin's name.
     pub crypto: String,
     /// The coin's symbol, upper-case.
     pub symbol: String,
     /// That day's close.
     pub price: f64,
-    /// Percent change of the close against the day before (see the route's null rule).
-    #[serde(rename = "24h")]
     pub change_24h: Option<f64>,
-    /// Percent change of the close against 7 days before.
-    #[serde(rename = "7d")]
     pub change_7d: Option<f64>,
-    /// Percent change of the close against 30 days before.
-    #[serde(rename = "1m")]
     pub change_1m: Option<f64>,
-    /// That day's volume.
-    #[serde(rename = "24h-volume")]
     pub volume_24h: f64,
-    /// That day's market cap (0 where the source has none).
-    #[serde(rename = "market-cap")]
     pub market_cap: f64,
 }
 
@@ -49,14 +37,14 @@ pub struct CoinHistory<'a> {
 }
 
 /// Builds the rows for `day`: coins without a record dated exactly `day` are left out.
-pub fn dashboard_rows(day: NaiveDate, coins: &[CoinHistory<'_>]) -> Vec<DashboardRow> {
+pub fn dashboard_rows(day: NaiveDate, coins: &[CoinHistory<'_>]) -> Vec<DashboardLine> {
     coins
         .iter()
         .filter_map(|coin| {
             let index = coin.records.binary_search_by_key(&day, |r| r.date()).ok()?;
             let today = &coin.records[index];
             let [d1, d7, d30] = LOOKBACK_DAYS.map(|back| change_over(coin.records, today, back));
-            Some(DashboardRow {
+            Some(DashboardLine {
                 crypto: coin.currency.name.clone(),
                 symbol: coin.currency.symbol.to_string(),
                 price: today.close(),
@@ -84,6 +72,20 @@ pub enum OrderBy {
 }
 
 impl OrderBy {
+    /// Every accepted spelling (any case): the parser and the OpenAPI enum read this list.
+    pub const SPELLINGS: &'static [(&'static str, OrderBy)] = &[
+        ("crypto", OrderBy::Crypto),
+        ("symbol", OrderBy::Symbol),
+        ("price", OrderBy::Price),
+        ("24h", OrderBy::Change24h),
+        ("7d", OrderBy::Change7d),
+        ("1m", OrderBy::Change1m),
+        ("24h-volume", OrderBy::Volume24h),
+        ("24h_volume", OrderBy::Volume24h),
+        ("market-cap", OrderBy::MarketCap),
+        ("market_cap", OrderBy::MarketCap),
+    ];
+
     /// Every accepted spelling, for error messages.
     pub const ACCEPTED: &'static str =
         "crypto, symbol, price, 24h, 7d, 1m, 24h-volume (or 24h_volume), market-cap (or market_cap)";
@@ -93,77 +95,24 @@ impl FromStr for OrderBy {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Ok(match raw.trim().to_ascii_lowercase().as_str() {
-            "crypto" => OrderBy::Crypto,
-            "symbol" => OrderBy::Symbol,
-            "price" => OrderBy::Price,
-            "24h" => OrderBy::Change24h,
-            "7d" => OrderBy::Change7d,
-            "1m" => OrderBy::Change1m,
-            "24h-volume" | "24h_volume" => OrderBy::Volume24h,
-            "market-cap" | "market_cap" => OrderBy::MarketCap,
-            _ => {
-                return Err(format!(
-                    "order_by '{}' is not supported; use one of {}",
-                    raw.trim(),
+        let raw = raw.trim();
+        OrderBy::SPELLINGS
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(raw))
+            .map(|(_, order)| *order)
+            .ok_or_else(|| {
+                format!(
+                    "order_by '{raw}' is not supported; use one of {}",
                     OrderBy::ACCEPTED
-                ))
-            }
-        })
+                )
+            })
     }
-}
-
-/// `order_type`: ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortDirection {
-    Asc,
-    #[default]
-    Desc,
-}
-
-impl FromStr for SortDirection {
-    type Err = String;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "asc" => Ok(SortDirection::Asc),
-            "desc" => Ok(SortDirection::Desc),
-            _ => Err(format!(
-                "order_type '{}' is not supported; use asc or desc",
-                raw.trim()
-            )),
-        }
-    }
-}
-
-/// Compares two optional numbers for `direction`, with `None` after every number in both
-/// directions (a missing change is never "the biggest" or "the smallest").
-pub fn compare_nulls_last(a: Option<f64>, b: Option<f64>, direction: SortDirection) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => {
-            let ascending = x.total_cmp(&y);
-            match direction {
-                SortDirection::Asc => ascending,
-                SortDirection::Desc => ascending.reverse(),
-            }
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
-fn compare_text(a: &str, b: &str) -> Ordering {
-    a.to_lowercase().cmp(&b.to_lowercase())
 }
 
 /// Sorts rows by `order_by` in `direction`; nulls last in both directions, ties by name
 /// (case-insensitive, ascending) so the order is stable across requests.
-pub fn sort_rows(rows: &mut [DashboardRow], order_by: OrderBy, direction: SortDirection) {
-    let directed = |ordering: Ordering| match direction {
-        SortDirection::Asc => ordering,
-        SortDirection::Desc => ordering.reverse(),
-    };
+pub fn sort_rows(rows: &mut [DashboardLine], order_by: OrderBy, direction: SortDirection) {
+    let directed = |ordering: Ordering| direction.apply(ordering);
     rows.sort_by(|a, b| {
         let primary = match order_by {
             OrderBy::Crypto => directed(compare_text(&a.crypto, &b.crypto)),
@@ -301,8 +250,8 @@ mod tests {
         assert_eq!(rows[0].change_24h, None);
     }
 
-    fn row(name: &str, symbol: &str, price: f64, change: Option<f64>) -> DashboardRow {
-        DashboardRow {
+    fn row(name: &str, symbol: &str, price: f64, change: Option<f64>) -> DashboardLine {
+        DashboardLine {
             crypto: name.into(),
             symbol: symbol.into(),
             price,
@@ -314,11 +263,11 @@ mod tests {
         }
     }
 
-    fn names(rows: &[DashboardRow]) -> Vec<&str> {
+    fn names(rows: &[DashboardLine]) -> Vec<&str> {
         rows.iter().map(|r| r.crypto.as_str()).collect()
     }
 
-    fn sample() -> Vec<DashboardRow> {
+    fn sample() -> Vec<DashboardLine> {
         vec![
             row("bravo", "ZZ", 2.0, Some(-1.0)),
             row("Alpha", "yy", 3.0, None),

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use super::coins::PricePoint;
-use super::dashboard::{compare_nulls_last, SortDirection};
+use super::order::{compare_nulls_last, compare_text, SortDirection};
 use super::percent::{change_over, percent_change};
 use crate::domain::{Currency, DailyRecord};
 
@@ -143,6 +143,26 @@ pub enum MarketOrder {
 }
 
 impl MarketOrder {
+    /// Every accepted spelling (any case): the parser and the OpenAPI enum read this list.
+    pub const SPELLINGS: &'static [(&'static str, MarketOrder)] = &[
+        ("rank", MarketOrder::Rank),
+        ("name", MarketOrder::Name),
+        ("symbol", MarketOrder::Symbol),
+        ("price", MarketOrder::Price),
+        ("open", MarketOrder::Open),
+        ("high", MarketOrder::High),
+        ("low", MarketOrder::Low),
+        ("volume", MarketOrder::Volume),
+        ("market_cap", MarketOrder::MarketCap),
+        ("change_1d", MarketOrder::Change1d),
+        ("change_7d", MarketOrder::Change7d),
+        ("change_30d", MarketOrder::Change30d),
+        ("change_90d", MarketOrder::Change90d),
+        ("change_365d", MarketOrder::Change365d),
+        ("ath", MarketOrder::Ath),
+        ("drawdown", MarketOrder::Drawdown),
+    ];
+
     /// Every field name accepted, for error messages.
     pub const ACCEPTED: &'static str = "rank, name, symbol, price, open, high, low, volume, \
          market_cap, change_1d, change_7d, change_30d, change_90d, change_365d, ath, drawdown";
@@ -176,41 +196,23 @@ impl FromStr for MarketOrder {
 
     /// The JSON field names of a row, any case.
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        Ok(match raw.trim().to_ascii_lowercase().as_str() {
-            "rank" => MarketOrder::Rank,
-            "name" => MarketOrder::Name,
-            "symbol" => MarketOrder::Symbol,
-            "price" => MarketOrder::Price,
-            "open" => MarketOrder::Open,
-            "high" => MarketOrder::High,
-            "low" => MarketOrder::Low,
-            "volume" => MarketOrder::Volume,
-            "market_cap" => MarketOrder::MarketCap,
-            "change_1d" => MarketOrder::Change1d,
-            "change_7d" => MarketOrder::Change7d,
-            "change_30d" => MarketOrder::Change30d,
-            "change_90d" => MarketOrder::Change90d,
-            "change_365d" => MarketOrder::Change365d,
-            "ath" => MarketOrder::Ath,
-            "drawdown" => MarketOrder::Drawdown,
-            _ => {
-                return Err(format!(
-                    "'{}' is not a field to order by; use one of {}",
-                    raw.trim(),
+        let raw = raw.trim();
+        MarketOrder::SPELLINGS
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(raw))
+            .map(|(_, order)| *order)
+            .ok_or_else(|| {
+                format!(
+                    "'{raw}' is not a field to order by; use one of {}",
                     MarketOrder::ACCEPTED
-                ))
-            }
-        })
+                )
+            })
     }
 }
 
 enum Key<'a> {
     Text(&'a str),
     Number(Option<f64>),
-}
-
-fn compare_text(a: &str, b: &str) -> Ordering {
-    a.to_lowercase().cmp(&b.to_lowercase())
 }
 
 fn by_name(a: &MarketRow, b: &MarketRow) -> Ordering {
@@ -225,10 +227,7 @@ pub fn sort_market_rows(rows: &mut [MarketRow], order: MarketOrder, direction: S
     rows.sort_by(|a, b| {
         let primary = match (order.key(a), order.key(b)) {
             (Key::Number(x), Key::Number(y)) => compare_nulls_last(x, y, direction),
-            (Key::Text(x), Key::Text(y)) => match direction {
-                SortDirection::Asc => compare_text(x, y),
-                SortDirection::Desc => compare_text(x, y).reverse(),
-            },
+            (Key::Text(x), Key::Text(y)) => direction.apply(compare_text(x, y)),
             // One order gives one kind of key for every row.
             _ => Ordering::Equal,
         };

@@ -5,8 +5,10 @@ pub mod candles;
 pub mod coins;
 pub mod dashboard;
 pub mod markets;
+pub mod order;
 pub mod percent;
 pub mod search;
 pub mod stats;
 
+pub use order::SortDirection;
 pub use percent::{as_of, percent_change, AS_OF_MAX_AGE_DAYS};

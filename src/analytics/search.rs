@@ -3,6 +3,9 @@
 
 use std::cmp::Ordering;
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::domain::Currency;
 
 /// The largest edit distance a typo-tolerant match may have.
@@ -11,8 +14,10 @@ pub const MAX_EDIT_DISTANCE: usize = 2;
 /// almost anything.
 pub const FUZZY_MIN_QUERY_CHARS: usize = 4;
 
-/// How a coin matched, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How the query matched, best first: exact symbol or name, prefix, substring, or within 2
+/// typos. (Serialized as the lower-case name, `exact` ... `fuzzy`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum MatchKind {
     /// The symbol or the name equals the query (the name also ignoring spaces and
     /// punctuation, so `binancecoin` finds `Binance Coin`).
@@ -23,17 +28,6 @@ pub enum MatchKind {
     Substring,
     /// The symbol or the name is within [`MAX_EDIT_DISTANCE`] edits of the query.
     Fuzzy,
-}
-
-impl MatchKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchKind::Exact => "exact",
-            MatchKind::Prefix => "prefix",
-            MatchKind::Substring => "substring",
-            MatchKind::Fuzzy => "fuzzy",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,6 +96,26 @@ fn compare_names(a: &Currency, b: &Currency) -> Ordering {
         .then_with(|| a.symbol.cmp(&b.symbol))
 }
 
+/// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces
+/// and punctuation (`binancecoin` finds `Binance Coin`).
+pub fn find_currency<'a>(currencies: &'a [Currency], wanted: &str) -> Option<&'a Currency> {
+    let lower = wanted.to_lowercase();
+    let squashed = squash(wanted);
+    currencies
+        .iter()
+        .find(|c| c.name.to_lowercase() == lower)
+        .or_else(|| {
+            currencies
+                .iter()
+                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(wanted))
+        })
+        .or_else(|| {
+            (!squashed.is_empty())
+                .then(|| currencies.iter().find(|c| squash(&c.name) == squashed))
+                .flatten()
+        })
+}
+
 /// Lower-case letters and digits only.
 fn squash(text: &str) -> String {
     text.chars()
@@ -111,20 +125,9 @@ fn squash(text: &str) -> String {
 }
 
 /// The Levenshtein distance (insertions, deletions, substitutions) between two strings, by
-/// characters.
+/// characters (`strsim` counts chars, not bytes).
 pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 #[cfg(test)]

@@ -6,14 +6,26 @@ use super::RecordDate;
 
 /// One coin's prices on one calendar day (UTC). The fields are private: [`DailyRecord::new`]
 /// is the only way to build one, so every record anywhere has passed its checks.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// (`ToSchema` describes it as the write API reads it: the same fields, the same bounds.)
+#[derive(Debug, Clone, Copy, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DailyRecord {
+    /// The day, `YYYY-MM-DD`.
+    #[schema(example = "2021-07-06")]
     date: NaiveDate,
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33746.0)]
     open: f64,
+    /// At least `low`.
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 35064.6)]
     high: f64,
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33620.0)]
     low: f64,
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 34235.19)]
     close: f64,
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 26501259869.76)]
     volume: f64,
+    /// 0 where unknown.
+    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 641899161593.76)]
     market_cap: f64,
 }
 

@@ -7,93 +7,62 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
 
+use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
+use super::params::CoinSelection;
 use super::Answer;
 use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
-    dashboard_rows, sort_rows, CoinHistory, DashboardRow, OrderBy, SortDirection, LOOKBACK_DAYS,
+    dashboard_rows, sort_rows, CoinHistory, DashboardLine, OrderBy, LOOKBACK_DAYS,
 };
+use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord, RecordDate};
 use crate::store::Store;
 
-/// Which coins a request asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CoinSelection {
-    All,
-    /// Symbols or names as given (trimmed, de-duplicated case-insensitively, in order).
-    Listed(Vec<String>),
+/// One line of the dashboard, with the field names the original frontend reads.
+/// (`ToSchema` documents it in /openapi.json exactly as serde writes it.)
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"crypto": "Bitcoin", "symbol": "BTC", "price": 34235.19, "24h": 1.52,
+    "7d": -2.1, "1m": null, "24h-volume": 26501259869.76, "market-cap": 641899161593.76}))]
+pub struct DashboardRow {
+    /// The coin's name.
+    pub crypto: String,
+    /// The coin's symbol, upper-case.
+    pub symbol: String,
+    /// That day's close.
+    pub price: f64,
+    /// Percent change of the close against the day before (see the route's null rule).
+    #[serde(rename = "24h")]
+    pub change_24h: Option<f64>,
+    /// Percent change of the close against 7 days before.
+    #[serde(rename = "7d")]
+    pub change_7d: Option<f64>,
+    /// Percent change of the close against 30 days before.
+    #[serde(rename = "1m")]
+    pub change_1m: Option<f64>,
+    /// That day's volume.
+    #[serde(rename = "24h-volume")]
+    pub volume_24h: f64,
+    /// That day's market cap (0 where the source has none).
+    #[serde(rename = "market-cap")]
+    pub market_cap: f64,
 }
 
-impl CoinSelection {
-    /// Parses `all` (any case) or a comma-separated list; empty items are ignored.
-    pub fn parse(parameter: &str, raw: Option<&str>) -> Result<CoinSelection, ApiError> {
-        let raw = raw.map(str::trim).unwrap_or_default();
-        if raw.is_empty() {
-            return Err(ApiError::BadRequest(format!(
-                "The '{parameter}' parameter is required: give 'all' or a comma-separated list of \
-                 symbols or names, e.g. {parameter}=btc,eth."
-            )));
+impl From<DashboardLine> for DashboardRow {
+    fn from(line: DashboardLine) -> DashboardRow {
+        DashboardRow {
+            crypto: line.crypto,
+            symbol: line.symbol,
+            price: line.price,
+            change_24h: line.change_24h,
+            change_7d: line.change_7d,
+            change_1m: line.change_1m,
+            volume_24h: line.volume_24h,
+            market_cap: line.market_cap,
         }
-        if raw.eq_ignore_ascii_case("all") {
-            return Ok(CoinSelection::All);
-        }
-        let mut listed: Vec<String> = Vec::new();
-        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            if !listed.iter().any(|seen| seen.eq_ignore_ascii_case(item)) {
-                listed.push(item.to_owned());
-            }
-        }
-        if listed.is_empty() {
-            return Err(ApiError::BadRequest(format!(
-                "The '{parameter}' parameter lists no coin: give 'all' or symbols such as btc,eth."
-            )));
-        }
-        Ok(CoinSelection::Listed(listed))
-    }
-
-    /// Adds the selection to a cache key as a set (case, order and repeats ignored): for
-    /// answers whose rows are sorted, so the order of the list does not show.
-    pub fn add_to_key(&self, key: CacheKey, name: &str) -> CacheKey {
-        match self {
-            CoinSelection::All => key.param(name, "all"),
-            CoinSelection::Listed(ids) => key.list(name, ids),
-        }
-    }
-
-    /// The currencies selected, each once; unknown ids are a 404 naming every one of them.
-    /// A symbol match wins; a name (any case) is accepted where no symbol matches.
-    pub fn resolve<'a>(&self, currencies: &'a [Currency]) -> Result<Vec<&'a Currency>, ApiError> {
-        let CoinSelection::Listed(ids) = self else {
-            return Ok(currencies.iter().collect());
-        };
-        let mut found: Vec<&Currency> = Vec::with_capacity(ids.len());
-        let mut unknown: Vec<&str> = Vec::new();
-        for id in ids {
-            let hit = currencies
-                .iter()
-                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(id))
-                .or_else(|| {
-                    currencies
-                        .iter()
-                        .find(|c| c.name.to_lowercase() == id.to_lowercase())
-                });
-            match hit {
-                Some(c) if !found.iter().any(|f| f.id == c.id) => found.push(c),
-                Some(_) => {}
-                None => unknown.push(id),
-            }
-        }
-        if !unknown.is_empty() {
-            let quoted: Vec<String> = unknown.iter().map(|id| format!("'{id}'")).collect();
-            return Err(ApiError::NotFound(format!(
-                "No currency matches {}. Use symbols (BTC) or names (Bitcoin); /search?name=... finds one.",
-                quoted.join(", ")
-            )));
-        }
-        Ok(found)
     }
 }
 
@@ -107,9 +76,9 @@ pub struct DashboardQuery {
 }
 
 impl DashboardQuery {
-    pub fn parse(params: &HashMap<String, String>) -> Result<DashboardQuery, ApiError> {
-        let coins = CoinSelection::parse("id", params.get("id").map(String::as_str))?;
-        let date = match params.get("date").map(|d| d.trim()) {
+    pub fn parse(params: &DashboardParams) -> Result<DashboardQuery, ApiError> {
+        let coins = CoinSelection::parse("id", params.id.as_deref())?;
+        let date = match params.date.as_deref().map(str::trim) {
             None => None,
             Some("") => {
                 return Err(ApiError::BadRequest(
@@ -121,13 +90,13 @@ impl DashboardQuery {
                 ApiError::BadRequest(format!("The 'date' parameter is invalid: {reason}."))
             })?),
         };
-        let order_by = match params.get("order_by") {
+        let order_by = match &params.order_by {
             None => OrderBy::Crypto,
             Some(raw) => raw.parse().map_err(|reason| {
                 ApiError::BadRequest(format!("The 'order_by' parameter is invalid: {reason}."))
             })?,
         };
-        let direction = match params.get("order_type") {
+        let direction = match &params.order_type {
             None => SortDirection::Desc,
             Some(raw) => raw.parse().map_err(|reason| {
                 ApiError::BadRequest(format!("The 'order_type' parameter is invalid: {reason}."))
@@ -156,67 +125,42 @@ impl DashboardQuery {
     }
 }
 
-/// The query of `/dashboard`, for the OpenAPI description (the handler parses the raw query
-/// itself, in `DashboardQuery::parse`, to word each 400).
-#[derive(IntoParams)]
+/// The query of `/dashboard` as given: raw strings, parsed by `DashboardQuery::parse` so that
+/// each 400 is worded for a person. Read from the decoded query pairs, the last of a repeated
+/// parameter winning, as the original server did.
+#[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-struct DashboardParams {
+pub struct DashboardParams {
     /// `all` (any case) or a comma-separated list of symbols, any case; blanks around items
     /// are trimmed, empty items and duplicates ignored. A name (any case, e.g. `bitcoin`) is
     /// accepted where no symbol matches. Missing, blank or listing no coin: 400. An item
     /// matching no coin: 404 naming it.
-    #[param(pattern = r"[^\s,]", example = "btc,eth")]
-    id: String,
+    #[param(required = true, value_type = String, pattern = r"[^\s,]", example = "btc,eth")]
+    pub id: Option<String>,
     /// The day, `YYYY-MM-DD`; the zero padding may be left out (`2021-7-6` works too).
     /// Default: the latest date in the database. Empty, malformed, or not a real calendar
     /// date (`2021-02-30`): 400.
-    #[param(example = "2021-07-06")]
-    date: Option<NaiveDate>,
+    #[param(value_type = Option<NaiveDate>, example = "2021-07-06")]
+    pub date: Option<String>,
     /// The sort key, any case. Default `crypto` (the name). `24h-volume` may be written
     /// `24h_volume` and `market-cap` `market_cap`. Anything else: 400.
-    #[param(inline)]
-    order_by: Option<DashboardOrderBy>,
+    #[param(value_type = Option<OrderBy>, inline)]
+    pub order_by: Option<String>,
     /// The sort direction, any case. Default `desc`. Anything else: 400. Nulls sort last in
     /// both directions; ties by name.
-    #[param(inline)]
-    order_type: Option<DashboardOrderType>,
+    #[param(value_type = Option<SortDirection>, inline)]
+    pub order_type: Option<String>,
 }
 
-/// The sort key, any case.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-enum DashboardOrderBy {
-    #[schema(rename = "crypto")]
-    Crypto,
-    #[schema(rename = "symbol")]
-    Symbol,
-    #[schema(rename = "price")]
-    Price,
-    #[schema(rename = "24h")]
-    Change24h,
-    #[schema(rename = "7d")]
-    Change7d,
-    #[schema(rename = "1m")]
-    Change1m,
-    #[schema(rename = "24h-volume")]
-    Volume24h,
-    #[schema(rename = "24h_volume")]
-    Volume24hAlias,
-    #[schema(rename = "market-cap")]
-    MarketCap,
-    #[schema(rename = "market_cap")]
-    MarketCapAlias,
-}
-
-/// The sort direction, any case.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-enum DashboardOrderType {
-    #[schema(rename = "asc")]
-    Asc,
-    #[schema(rename = "desc")]
-    Desc,
+impl From<HashMap<String, String>> for DashboardParams {
+    fn from(mut pairs: HashMap<String, String>) -> DashboardParams {
+        DashboardParams {
+            id: pairs.remove("id"),
+            date: pairs.remove("date"),
+            order_by: pairs.remove("order_by"),
+            order_type: pairs.remove("order_type"),
+        }
+    }
 }
 
 /// The price table of the original frontend: one row per requested coin with a record on
@@ -262,7 +206,7 @@ pub async fn dashboard(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let query = DashboardQuery::parse(&params)?;
+    let query = DashboardQuery::parse(&DashboardParams::from(params))?;
     let store = &state.store;
     Ok(state
         .cache
@@ -300,6 +244,7 @@ async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answe
         )));
     }
     sort_rows(&mut rows, query.order_by, query.direction);
+    let rows: Vec<DashboardRow> = rows.into_iter().map(DashboardRow::from).collect();
     Ok(Answer::json(&rows))
 }
 
@@ -323,11 +268,12 @@ mod tests {
     use super::*;
     use crate::domain::Symbol;
 
-    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
+    fn params(pairs: &[(&str, &str)]) -> DashboardParams {
+        let pairs: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+            .collect();
+        DashboardParams::from(pairs)
     }
 
     fn bad_request(pairs: &[(&str, &str)]) -> String {

@@ -8,6 +8,7 @@ pub mod error;
 mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod params;
 mod search;
 pub mod v1;
 mod web;
@@ -31,6 +32,7 @@ use utoipa_axum::routes;
 use crate::store::Store;
 pub use auth::ApiKeys;
 pub use conditional::{Answer, ResponseCache};
+pub use dashboard::DashboardRow;
 pub use error::ApiError;
 
 /// What every handler can reach.

@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
+use crate::analytics::search::find_currency;
 use crate::cache::CacheKey;
-use crate::domain::Currency;
 
 /// The coin found.
 #[derive(Debug, Serialize, PartialEq, ToSchema)]
@@ -22,17 +22,16 @@ pub struct SearchHit {
     pub symbol: String,
 }
 
-/// The query of `/search`, for the OpenAPI description (the handler reads the raw query so
-/// that a missing or blank name is a 400 it words itself).
+/// The query of `/search` as given, read from the decoded query pairs (the last of a repeated
+/// parameter winning) so that a missing or blank name is a 400 the handler words itself.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct SearchParams {
     /// A coin's name or symbol, any case, surrounding blanks ignored. Names also match
     /// ignoring spaces and punctuation (`binancecoin` finds `Binance Coin`). Missing or blank
     /// is a 400.
-    #[param(pattern = r"\S", example = "bitcoin")]
-    name: String,
+    #[param(required = true, value_type = String, pattern = r"\S", example = "bitcoin")]
+    name: Option<String>,
 }
 
 /// Finds one coin by exact name, then symbol, then name ignoring spaces and punctuation.
@@ -58,9 +57,12 @@ struct SearchParams {
 pub async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    Query(mut pairs): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let wanted = params.get("name").map(|n| n.trim()).unwrap_or_default();
+    let params = SearchParams {
+        name: pairs.remove("name"),
+    };
+    let wanted = params.name.as_deref().map(str::trim).unwrap_or_default();
     if wanted.is_empty() {
         return Err(ApiError::BadRequest(
             "The 'name' parameter is required: give a coin name or symbol, e.g. /search?name=bitcoin."
@@ -84,34 +86,6 @@ pub async fn search(
             })
         })
         .await)
-}
-
-/// Exact, case-insensitive: the name first, then the symbol, then the name ignoring spaces
-/// and punctuation (`binancecoin` finds `Binance Coin`).
-pub fn find_currency<'a>(currencies: &'a [Currency], wanted: &str) -> Option<&'a Currency> {
-    let lower = wanted.to_lowercase();
-    let squashed = squash(wanted);
-    currencies
-        .iter()
-        .find(|c| c.name.to_lowercase() == lower)
-        .or_else(|| {
-            currencies
-                .iter()
-                .find(|c| c.symbol.as_str().eq_ignore_ascii_case(wanted))
-        })
-        .or_else(|| {
-            (!squashed.is_empty())
-                .then(|| currencies.iter().find(|c| squash(&c.name) == squashed))
-                .flatten()
-        })
-}
-
-/// Lower-case letters and digits only.
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]

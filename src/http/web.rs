@@ -1,58 +1,152 @@
-//! The web dashboard: one HTML page and its script, style sheet and icon, compiled into the
-//! binary so `krispyto serve` alone gives a person something to look at, offline.
+//! The web dashboard: one HTML page and the files it loads (ES modules, a style sheet, an
+//! icon), embedded in the binary by `rust-embed` so `krispyto serve` alone gives a person
+//! something to look at, offline, with no build step.
 //!
-//! `/` and `/coins/{symbol}` serve the same page; the script reads the path and draws the
-//! dashboard or the coin page, calling the JSON routes like any other client.
+//! `/` and `/coins/{symbol}` serve the same page; its script reads the path and draws the
+//! dashboard or the coin page, calling the JSON routes like any other client. Every file of
+//! `web/` except the page itself (and the unit tests beside it) is served at `/assets/{file}`.
 //!
-//! Caching: the page is revalidated on every load (`no-cache`), and it links each asset as
-//! `/assets/NAME?v=VERSION`, VERSION being a hash of the assets' content. An asset requested
-//! with the current version never changes, so browsers may keep it for a year; any other
-//! request for it (no or an old version) is answered `no-cache`, so a new binary is never
-//! hidden behind a stale copy.
+//! Caching: the page is revalidated on every load (`no-cache`), and it links each file as
+//! `/assets/NAME?v=VERSION`, VERSION being the start of the SHA-256 of that file. The modules
+//! import one another by plain relative paths; the page's import map sends each of those to
+//! its versioned URL too. A file requested with its current version never changes, so
+//! browsers may keep it for a year; any other request for it (no or an old version) is
+//! answered `no-cache`, so a new binary is never hidden behind a stale copy.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use axum::extract::Query;
+use axum::body::Body;
+use axum::extract::{Path, Query};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
+use rust_embed::Embed;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ErrorBody;
+use super::ApiError;
 
+/// The files under `/assets/`. `debug-embed` (Cargo.toml): debug builds embed them too, so
+/// the tests serve exactly what a release binary does. Cargo rebuilds when an embedded file
+/// changes, but not when one is added to `web/`: touch this file then.
+#[derive(Embed)]
+#[folder = "web/"]
+#[exclude = "index.html"]
+#[exclude = "package.json"]
+#[exclude = "test/*"]
+struct WebFiles;
+
+/// The page's template: the same for every view.
 const INDEX_HTML: &str = include_str!("../../web/index.html");
-const APP_JS: &str = include_str!("../../web/app.js");
-const APP_CSS: &str = include_str!("../../web/app.css");
-const FAVICON_SVG: &str = include_str!("../../web/favicon.svg");
 
-/// The placeholder in index.html that becomes the assets' version.
-const VERSION_PLACEHOLDER: &str = "__ASSET_VERSION__";
+/// In the template, `/assets/NAME?v=` followed by this becomes NAME's version.
+const VERSION_PLACEHOLDER: &str = "__VERSION__";
+/// In the template, the content of `<script type="importmap">`.
+const IMPORT_MAP_PLACEHOLDER: &str = "__IMPORT_MAP__";
 
 const HTML: &str = "text/html; charset=utf-8";
-const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-const SVG: &str = "image/svg+xml";
-
 const REVALIDATE: &str = "no-cache";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// A hash of every asset's content: changes whenever any asset does.
-static ASSET_VERSION: LazyLock<String> =
-    LazyLock::new(|| format!("{:016x}", fnv1a([APP_JS, APP_CSS, FAVICON_SVG])));
+/// One servable file.
+struct Asset {
+    body: Cow<'static, [u8]>,
+    content_type: &'static str,
+    /// The first 16 hex digits of the file's SHA-256: changes whenever the file does.
+    version: String,
+}
 
-static PAGE: LazyLock<String> =
-    LazyLock::new(|| INDEX_HTML.replace(VERSION_PLACEHOLDER, &ASSET_VERSION));
+/// Every servable file, by name, read once.
+static ASSETS: LazyLock<BTreeMap<String, Asset>> = LazyLock::new(|| {
+    WebFiles::iter()
+        .filter_map(|name| {
+            let file = WebFiles::get(&name)?;
+            let asset = Asset {
+                content_type: content_type(&name),
+                version: version_of(&file.data),
+                body: file.data,
+            };
+            Some((name.into_owned(), asset))
+        })
+        .collect()
+});
+
+static PAGE: LazyLock<String> = LazyLock::new(|| render_page(INDEX_HTML, &ASSETS));
+
+/// The first 16 hex digits of the SHA-256 of `bytes`: stable across builds and machines,
+/// and plenty to tell two versions of a file apart.
+fn version_of(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .fold(String::with_capacity(16), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+/// The content type of a file of `web/`, by its extension.
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The page: every `/assets/NAME?v=__VERSION__` gets NAME's version, and the import map
+/// sends every module's plain URL to its versioned one.
+///
+/// Panics when the template links a file `web/` does not hold: a unit test renders the
+/// page, so that cannot reach a release.
+fn render_page(template: &str, assets: &BTreeMap<String, Asset>) -> String {
+    let imports: BTreeMap<String, String> = assets
+        .iter()
+        .filter(|(_, asset)| asset.content_type.starts_with("text/javascript"))
+        .map(|(name, asset)| {
+            (
+                format!("/assets/{name}"),
+                format!("/assets/{name}?v={}", asset.version),
+            )
+        })
+        .collect();
+    let import_map = serde_json::json!({ "imports": imports }).to_string();
+
+    let mut page = String::with_capacity(template.len() + import_map.len() + 512);
+    let mut rest = template;
+    while let Some(at) = rest.find(VERSION_PLACEHOLDER) {
+        let before = &rest[..at];
+        let name = before
+            .rfind("/assets/")
+            .and_then(|start| before[start + "/assets/".len()..].strip_suffix("?v="))
+            .unwrap_or_else(|| {
+                panic!("index.html: {VERSION_PLACEHOLDER} not after /assets/NAME?v=")
+            });
+        let asset = assets
+            .get(name)
+            .unwrap_or_else(|| panic!("index.html links /assets/{name}, which web/ does not hold"));
+        page.push_str(before);
+        page.push_str(&asset.version);
+        rest = &rest[at + VERSION_PLACEHOLDER.len()..];
+    }
+    page.push_str(rest);
+    page.replace(IMPORT_MAP_PLACEHOLDER, &import_map)
+}
 
 /// The page and asset routes, each with its OpenAPI operation; merged into the main router.
 pub fn router<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
     OpenApiRouter::new()
         .routes(routes!(page))
         .routes(routes!(coin_page))
-        .routes(routes!(app_js))
-        .routes(routes!(app_css))
-        .routes(routes!(favicon))
+        .routes(routes!(asset))
 }
 
 /// The web dashboard.
@@ -68,7 +162,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
     )
 )]
 async fn page() -> Response {
-    respond(HTML, REVALIDATE, PAGE.as_str())
+    respond(HTML, REVALIDATE, Body::from(PAGE.as_str()))
 }
 
 /// A coin's page: the same HTML, which reads the symbol from the path.
@@ -94,58 +188,43 @@ struct AssetQuery {
     v: Option<String>,
 }
 
-/// The dashboard's script.
-#[utoipa::path(get, path = "/assets/app.js", tag = "web", operation_id = "web_app_js",
-    params(("v" = Option<String>, Query, description = "The assets' version, as the page links them.")),
+/// A file the page loads: a script module, the style sheet or the icon.
+#[utoipa::path(get, path = "/assets/{file}", tag = "web", operation_id = "web_asset",
+    summary = "A file of the web dashboard (script module, style sheet, icon)",
+    params(
+        ("file" = String, Path, description = "The file's name, as the page links it.",
+            example = "app.js"),
+        ("v" = Option<String>, Query, description = "The file's version, as the page links it."),
+    ),
     responses(
         (status = 200, description = "The file; `Cache-Control` is immutable for a year when `v` \
-            is the current version, `no-cache` otherwise.", content_type = "text/javascript", body = String,
+            is the file's current version, `no-cache` otherwise.",
+            content(
+                (String = "text/javascript"),
+                (String = "text/css"),
+                (String = "image/svg+xml"),
+            ),
             headers(("Cache-Control" = String, description = "`public, max-age=31536000, immutable` or `no-cache`."))),
         (status = 400, description = "The query string cannot be read (e.g. `v` given twice).",
             body = ErrorBody),
+        (status = 404, description = "The dashboard has no such file.", body = ErrorBody),
     ))]
-async fn app_js(Query(query): Query<AssetQuery>) -> Response {
-    asset(JAVASCRIPT, APP_JS, &query)
-}
-
-/// The dashboard's style sheet.
-#[utoipa::path(get, path = "/assets/app.css", tag = "web", operation_id = "web_app_css",
-    params(("v" = Option<String>, Query, description = "The assets' version, as the page links them.")),
-    responses(
-        (status = 200, description = "The file; `Cache-Control` is immutable for a year when `v` \
-            is the current version, `no-cache` otherwise.", content_type = "text/css", body = String,
-            headers(("Cache-Control" = String, description = "`public, max-age=31536000, immutable` or `no-cache`."))),
-        (status = 400, description = "The query string cannot be read (e.g. `v` given twice).",
-            body = ErrorBody),
-    ))]
-async fn app_css(Query(query): Query<AssetQuery>) -> Response {
-    asset(CSS, APP_CSS, &query)
-}
-
-/// The dashboard's icon.
-#[utoipa::path(get, path = "/assets/favicon.svg", tag = "web", operation_id = "web_favicon",
-    params(("v" = Option<String>, Query, description = "The assets' version, as the page links them.")),
-    responses(
-        (status = 200, description = "The file; `Cache-Control` is immutable for a year when `v` \
-            is the current version, `no-cache` otherwise.", content_type = "image/svg+xml", body = String,
-            headers(("Cache-Control" = String, description = "`public, max-age=31536000, immutable` or `no-cache`."))),
-        (status = 400, description = "The query string cannot be read (e.g. `v` given twice).",
-            body = ErrorBody),
-    ))]
-async fn favicon(Query(query): Query<AssetQuery>) -> Response {
-    asset(SVG, FAVICON_SVG, &query)
-}
-
-fn asset(content_type: &'static str, body: &'static str, query: &AssetQuery) -> Response {
-    let cache = if query.v.as_deref() == Some(ASSET_VERSION.as_str()) {
+async fn asset(Path(file): Path<String>, Query(query): Query<AssetQuery>) -> Response {
+    let Some(asset) = ASSETS.get(&file) else {
+        return ApiError::NotFound(format!(
+            "There is no file /assets/{file}: the dashboard at / links every file it needs."
+        ))
+        .into_response();
+    };
+    let cache = if query.v.as_deref() == Some(asset.version.as_str()) {
         IMMUTABLE
     } else {
         REVALIDATE
     };
-    respond(content_type, cache, body)
+    respond(asset.content_type, cache, Body::from(asset.body.clone()))
 }
 
-fn respond(content_type: &'static str, cache: &'static str, body: &'static str) -> Response {
+fn respond(content_type: &'static str, cache: &'static str, body: Body) -> Response {
     (
         [
             (CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -157,36 +236,109 @@ fn respond(content_type: &'static str, cache: &'static str, body: &'static str) 
         .into_response()
 }
 
-/// 64-bit FNV-1a: stable across builds and Rust versions (unlike `DefaultHasher`), and
-/// plenty to tell two versions of a few files apart.
-fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn asset(body: &'static str, version: &str) -> Asset {
+        Asset {
+            body: Cow::Borrowed(body.as_bytes()),
+            content_type: "text/javascript; charset=utf-8",
+            version: version.to_owned(),
+        }
+    }
+
     #[test]
-    fn the_page_links_the_current_version_of_every_asset() {
+    fn the_page_links_the_current_version_of_every_file_it_names() {
         assert!(!PAGE.contains(VERSION_PLACEHOLDER));
-        for asset in ["app.js", "app.css", "favicon.svg"] {
-            let link = format!("/assets/{asset}?v={}", *ASSET_VERSION);
+        assert!(!PAGE.contains(IMPORT_MAP_PLACEHOLDER));
+        for name in ["app.js", "app.css", "favicon.svg"] {
+            let link = format!("/assets/{name}?v={}", ASSETS[name].version);
             assert!(PAGE.contains(&link), "index.html links {link}");
         }
     }
 
     #[test]
-    fn the_version_changes_with_any_asset() {
-        assert_ne!(fnv1a(["a", "bc"]), fnv1a(["ab", "c"]));
-        assert_ne!(fnv1a(["a"]), fnv1a(["b"]));
-        assert_eq!(fnv1a(["a", "b"]), fnv1a(["a", "b"]));
+    fn the_import_map_versions_every_module_and_nothing_else() {
+        let start = PAGE
+            .find(r#"<script type="importmap">"#)
+            .expect("an import map")
+            + 25;
+        let end = PAGE[start..].find("</script>").unwrap() + start;
+        let map: serde_json::Value = serde_json::from_str(&PAGE[start..end]).unwrap();
+        let imports = map["imports"].as_object().unwrap();
+        let modules: Vec<&String> = ASSETS.keys().filter(|n| n.ends_with(".js")).collect();
+        assert!(
+            modules.len() > 5,
+            "the client is split into modules: {modules:?}"
+        );
+        assert_eq!(imports.len(), modules.len());
+        for name in modules {
+            assert_eq!(
+                imports[&format!("/assets/{name}")],
+                format!("/assets/{name}?v={}", ASSETS[name].version)
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_and_tests_are_not_served_as_assets() {
+        assert!(ASSETS.contains_key("app.js"));
+        assert!(!ASSETS.contains_key("index.html"));
+        assert!(!ASSETS.contains_key("package.json"));
+        assert!(
+            ASSETS.keys().all(|name| !name.contains('/')),
+            "{:?}",
+            ASSETS.keys()
+        );
+    }
+
+    #[test]
+    fn versions_are_the_start_of_the_sha256_of_each_file() {
+        assert_eq!(version_of(b""), "e3b0c44298fc1c14");
+        assert_eq!(version_of(b"abc"), "ba7816bf8f01cfea");
+        for (name, asset) in ASSETS.iter() {
+            assert_eq!(asset.version, version_of(&asset.body), "{name}");
+        }
+        let versions: std::collections::BTreeSet<&str> =
+            ASSETS.values().map(|a| a.version.as_str()).collect();
+        assert_eq!(
+            versions.len(),
+            ASSETS.len(),
+            "different files, different versions"
+        );
+    }
+
+    #[test]
+    fn rendering_fills_each_link_with_its_own_files_version() {
+        let assets = BTreeMap::from([
+            ("a.js".to_owned(), asset("a", "1111")),
+            ("b.js".to_owned(), asset("b", "2222")),
+        ]);
+        let page = render_page(
+            r#"<script type="importmap">__IMPORT_MAP__</script><script src="/assets/a.js?v=__VERSION__"></script><link href="/assets/b.js?v=__VERSION__">"#,
+            &assets,
+        );
+        assert_eq!(
+            page,
+            r#"<script type="importmap">{"imports":{"/assets/a.js":"/assets/a.js?v=1111","/assets/b.js":"/assets/b.js?v=2222"}}</script><script src="/assets/a.js?v=1111"></script><link href="/assets/b.js?v=2222">"#
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "/assets/missing.js")]
+    fn a_link_to_a_missing_file_is_caught_by_the_tests() {
+        render_page(
+            r#"<script src="/assets/missing.js?v=__VERSION__">"#,
+            &BTreeMap::new(),
+        );
+    }
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("app.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("app.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("favicon.svg"), "image/svg+xml");
+        assert_eq!(content_type("README"), "application/octet-stream");
     }
 }

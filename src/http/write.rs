@@ -18,8 +18,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::error::{ErrorBody, InvalidBody, Problem};
@@ -57,61 +57,33 @@ fn invalid(error: String, problems: Vec<Problem>) -> ApiError {
     })
 }
 
-// Only describes the body in the OpenAPI document; the handler reads the JSON itself to
-// report every problem at once.
-/// The coin to create or rename.
-#[derive(Deserialize, ToSchema)]
+/// The coin to create or rename, as `parse_coin_body` reads it (by hand, to report every
+/// problem in the words of a 422 rather than serde's).
+#[derive(Debug, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct CoinBody {
     /// The coin's name, 1 to 100 characters once trimmed, no control characters.
     #[schema(
+        value_type = String,
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$",
         max_length = 100,
         example = "Bitcoin"
     )]
-    name: String,
+    name: CoinName,
 }
 
 /// A coin as written.
 #[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
 struct WrittenCoin {
     /// Upper-case.
-    #[schema(example = "BTC")]
-    symbol: String,
-    #[schema(example = "Bitcoin")]
-    name: String,
-}
-
-// Only describes the body in the OpenAPI document, like `CoinBody`.
-/// One day's prices of the coin.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct RecordBody {
-    /// The day, `YYYY-MM-DD`.
-    #[schema(example = "2021-07-06")]
-    date: NaiveDate,
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33746.0)]
-    open: f64,
-    /// At least `low`.
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 35064.6)]
-    high: f64,
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 33620.0)]
-    low: f64,
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 34235.19)]
-    close: f64,
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 26501259869.76)]
-    volume: f64,
-    /// 0 where unknown.
-    #[schema(minimum = 0.0, exclusive_maximum = 1e18, example = 641899161593.76)]
-    market_cap: f64,
+    #[schema(value_type = String, example = "BTC")]
+    symbol: Symbol,
+    #[schema(value_type = String, example = "Bitcoin")]
+    name: CoinName,
 }
 
 /// What a records write did.
 #[derive(Serialize, ToSchema)]
-#[allow(dead_code)]
 struct WrittenRecords {
     inserted: usize,
     updated: usize,
@@ -152,7 +124,7 @@ pub async fn put_coin(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (symbol, body) = authorized_write(&state, symbol, request).await?;
-    let name = parse_coin_body(&body)?;
+    let CoinBody { name } = parse_coin_body(&body)?;
     let summary = state
         .store
         .apply(&[CoinUpdate {
@@ -163,9 +135,9 @@ pub async fn put_coin(
         .await
         .map_err(write_failed)?;
     state.cache.data_changed(summary.generation).await;
-    let coin = Json(json!({ "symbol": symbol.as_str(), "name": name }));
+    let coin = Json(WrittenCoin { symbol, name });
     if summary.coins_created > 0 {
-        let location = HeaderValue::from_str(&format!("/api/v1/coins/{symbol}"))
+        let location = HeaderValue::from_str(&format!("/api/v1/coins/{}", coin.symbol))
             .map_err(|_| ApiError::BadRequest("the symbol cannot be a URL".into()))?;
         Ok((StatusCode::CREATED, [(LOCATION, location)], coin).into_response())
     } else {
@@ -186,7 +158,7 @@ pub async fn put_coin(
     security(("bearer" = [])),
     params(("symbol" = String, Path, description = "The coin's symbol, any case; create the \
         coin first with PUT.", pattern = r"^\s*[A-Za-z0-9._-]{1,20}\s*$", example = "BTC")),
-    request_body(content = Vec<RecordBody>, content_type = "application/json"),
+    request_body(content = Vec<DailyRecord>, content_type = "application/json"),
     responses(
         (status = 200, description = "What the write did.", body = WrittenRecords),
         (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
@@ -219,8 +191,7 @@ pub async fn post_records(
             ))
         }
     };
-    let currencies = state.store.currencies().await?;
-    if !currencies.iter().any(|c| c.symbol == symbol) {
+    if state.store.currency_by_symbol(&symbol).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "There is no coin with symbol {symbol}. Create it first with \
              PUT /api/v1/coins/{symbol} and a body {{\"name\": \"...\"}}."
@@ -237,11 +208,11 @@ pub async fn post_records(
         .await
         .map_err(write_failed)?;
     state.cache.data_changed(summary.generation).await;
-    Ok(Json(json!({
-        "inserted": summary.inserted,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-    }))
+    Ok(Json(WrittenRecords {
+        inserted: summary.inserted,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+    })
     .into_response())
 }
 
@@ -295,7 +266,7 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// The `name` of a `PUT` body, a [`CoinName`] like the importer's.
-fn parse_coin_body(body: &[u8]) -> Result<CoinName, ApiError> {
+fn parse_coin_body(body: &[u8]) -> Result<CoinBody, ApiError> {
     let invalid = |field: &str, reason: String| {
         invalid(
             "The coin is not valid; see 'invalid'. Nothing was written.".into(),
@@ -320,9 +291,9 @@ fn parse_coin_body(body: &[u8]) -> Result<CoinName, ApiError> {
     }
     match object.get("name") {
         None => Err(invalid("name", "is missing".into())),
-        Some(Value::String(name)) => {
-            CoinName::parse(name).map_err(|reason| invalid("name", reason))
-        }
+        Some(Value::String(name)) => CoinName::parse(name)
+            .map(|name| CoinBody { name })
+            .map_err(|reason| invalid("name", reason)),
         Some(other) => Err(invalid(
             "name",
             format!("must be a string, not {}", json_kind(other)),
@@ -477,6 +448,8 @@ fn json_kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn problems(body: Value) -> Vec<(Option<usize>, String, String)> {
@@ -507,7 +480,7 @@ mod tests {
                     assert_eq!(body.invalid[0].field, "name");
                     assert!(body.invalid[0].reason.contains("control character"));
                 }
-                Ok(name) => panic!("accepted {name:?}"),
+                Ok(body) => panic!("accepted {body:?}"),
                 Err(_) => panic!("expected a 422"),
             }
         }
@@ -515,6 +488,7 @@ mod tests {
             parse_coin_body(br#"{"name": " Bitcoin "}"#)
                 .ok()
                 .unwrap()
+                .name
                 .as_str(),
             "Bitcoin"
         );
@@ -583,7 +557,7 @@ mod tests {
         assert_eq!(
             parse_coin_body(br#"{"name": "  Bitcoin "}"#)
                 .ok()
-                .map(|name| name.to_string()),
+                .map(|body| body.name.to_string()),
             Some("Bitcoin".into())
         );
         for body in [

@@ -282,18 +282,9 @@ mod tests {
     }
 
     fn refusal(body: &str) -> (u64, String, String) {
-        match parse(body).unwrap_err() {
-            ImportError::Row {
-                file,
-                line,
-                column,
-                reason,
-            } => {
-                assert_eq!(file, "coin_Test.csv");
-                (line, column, reason)
-            }
-            other => panic!("expected a row error, got {other:?}"),
-        }
+        let (file, line, column, reason) = parse(body).unwrap_err().into_row();
+        assert_eq!(file, "coin_Test.csv");
+        (line, column, reason)
     }
 
     #[test]

@@ -18,6 +18,22 @@ use self::source::{CsvInput, Source};
 use crate::domain::Symbol;
 use crate::store::{CoinUpdate, Store, StoreError, WriteSummary};
 
+#[cfg(test)]
+impl ImportError {
+    /// (file, line, column, reason) of a row error; panics on any other.
+    pub(crate) fn into_row(self) -> (String, u64, String, String) {
+        match self {
+            ImportError::Row {
+                file,
+                line,
+                column,
+                reason,
+            } => (file, line, column, reason),
+            other => panic!("expected a row error, got {other:?}"),
+        }
+    }
+}
+
 /// Why an import was refused. Each names the file (and line and column where there is one).
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -337,18 +353,9 @@ mod tests {
             "{HEADER}Bitcoin,BTC,2021-07-05,2,1,1,1,1,1\nBitcoin,BTC,2021-07-06,3,1,1,1,1,1\n"
         );
         let err = parse_files(&[("a.csv", &a), ("b.csv", &b)]).unwrap_err();
-        match err {
-            ImportError::Row {
-                file,
-                line,
-                column,
-                reason,
-            } => {
-                assert_eq!((file.as_str(), line, column.as_str()), ("b.csv", 3, "Date"));
-                assert!(reason.contains("a.csv line 2"), "{reason}");
-            }
-            other => panic!("{other:?}"),
-        }
+        let (file, line, column, reason) = err.into_row();
+        assert_eq!((file.as_str(), line, column.as_str()), ("b.csv", 3, "Date"));
+        assert!(reason.contains("a.csv line 2"), "{reason}");
     }
 
     #[test]

@@ -16,6 +16,33 @@ use crate::domain::{Currency, DailyRecord, Symbol};
 
 pub use write::{CoinUpdate, WriteSummary};
 
+/// Every statement that reads coins starts here, so the columns match `CurrencyRow`.
+const SELECT_CURRENCY: &str = "SELECT id, name, symbol FROM currency";
+
+/// From this many rows in one write, a backend prepares a bulk load (drops and rebuilds
+/// secondary indexes): below it, maintaining the indexes row by row is cheaper.
+const BULK_LOAD_ROWS: usize = 200_000;
+
+/// One coin, found by a unique column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CurrencyKey<'a> {
+    Id(i64),
+    Symbol(&'a Symbol),
+    Name(&'a str),
+}
+
+impl CurrencyKey<'_> {
+    /// `WHERE <column> = <placeholder>` for this key.
+    fn condition(&self, placeholder: &str) -> String {
+        let column = match self {
+            CurrencyKey::Id(_) => "id",
+            CurrencyKey::Symbol(_) => "symbol",
+            CurrencyKey::Name(_) => "name",
+        };
+        format!("{SELECT_CURRENCY} WHERE {column} = {placeholder}")
+    }
+}
+
 /// The database behind krispyto: SQLite (the embedded default) or PostgreSQL.
 #[derive(Clone, Debug)]
 pub enum Store {
@@ -167,6 +194,23 @@ impl Store {
         }
     }
 
+    /// The coin with `symbol`, if there is one: one indexed lookup, not a scan of every coin.
+    pub async fn currency_by_symbol(&self, symbol: &Symbol) -> StoreResult<Option<Currency>> {
+        self.currency(CurrencyKey::Symbol(symbol)).await
+    }
+
+    /// The coin with database id `id`, if there is one.
+    pub async fn currency_by_id(&self, id: i64) -> StoreResult<Option<Currency>> {
+        self.currency(CurrencyKey::Id(id)).await
+    }
+
+    async fn currency(&self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        match self {
+            Store::Sqlite(pool) => sqlite::currency(pool, key).await,
+            Store::Postgres(pool) => postgres::currency(pool, key).await,
+        }
+    }
+
     /// The first and last day that has any record, or `None` when there is no data yet.
     pub async fn date_range(&self) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
         match self {
@@ -309,6 +353,18 @@ impl Store {
         }
     }
 
+    /// Makes "is the database empty? then import" one step among servers starting together
+    /// on one database (compose's replicas, all with `--data`): the first to take the lock
+    /// imports, the others wait for it and then find the records. PostgreSQL: an advisory
+    /// lock, held until `SeedLock::release` or until the lock is dropped (its connection
+    /// closes). SQLite: nothing to take, a SQLite file is served by one process.
+    pub async fn lock_seed(&self) -> StoreResult<SeedLock> {
+        match self {
+            Store::Sqlite(_) => Ok(SeedLock(None)),
+            Store::Postgres(pool) => Ok(SeedLock(Some(postgres::lock_seed(pool).await?))),
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -364,6 +420,20 @@ fn latest_per_coin(rows: Vec<(i64, f64, NaiveDate)>) -> Vec<AllTimeHigh> {
         .collect()
 }
 
+/// The startup import's lock (see `Store::lock_seed`).
+#[must_use = "the lock is released when dropped"]
+pub struct SeedLock(Option<sqlx::PgConnection>);
+
+impl SeedLock {
+    /// Releases the lock for the next server.
+    pub async fn release(self) -> StoreResult<()> {
+        match self.0 {
+            Some(connection) => postgres::unlock_seed(connection).await,
+            None => Ok(()),
+        }
+    }
+}
+
 /// The days a coin's records cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoinSpan {
@@ -396,6 +466,18 @@ struct RecordRow {
 }
 
 impl RecordRow {
+    /// Rows as `(currency id, record)` pairs, each checked by `into_pair`.
+    fn into_pairs(rows: Vec<RecordRow>) -> StoreResult<Vec<(i64, DailyRecord)>> {
+        rows.into_iter().map(RecordRow::into_pair).collect()
+    }
+
+    /// One coin's rows as records.
+    fn into_records(rows: Vec<RecordRow>) -> StoreResult<Vec<DailyRecord>> {
+        rows.into_iter()
+            .map(|row| row.into_pair().map(|(_, record)| record))
+            .collect()
+    }
+
     /// The stored row as a record, checked like any other: only checked records are ever
     /// written, so a refusal here means the database was changed behind krispyto's back.
     fn into_pair(self) -> StoreResult<(i64, DailyRecord)> {

@@ -6,10 +6,13 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
+    StoreResult, SELECT_CURRENCY,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -27,13 +30,58 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Pg
         .await?)
 }
 
+/// The advisory lock key of the startup import: any constant no other user of the database
+/// takes; these are the bytes of "krispyto".
+const SEED_LOCK_KEY: i64 = 0x6b72_6973_7079_746f;
+
+/// Takes the startup import's advisory lock on a connection of its own, outside the pool:
+/// the import under it needs every pooled connection it can get (even with a pool of one).
+/// Waits while another server holds it. Session-scoped: released by `unlock_seed`, or by
+/// PostgreSQL when the connection closes (a server that dies mid-import frees it too).
+pub(super) async fn lock_seed(pool: &PgPool) -> StoreResult<PgConnection> {
+    let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(SEED_LOCK_KEY)
+        .execute(&mut connection)
+        .await?;
+    Ok(connection)
+}
+
+pub(super) async fn unlock_seed(mut connection: PgConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SEED_LOCK_KEY)
+        .execute(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(())
+}
+
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(CurrencyRow::into_currency)
         .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("$1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
 }
 
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
@@ -59,10 +107,9 @@ pub(super) async fn records_on_days(
     .bind(days)
     .bind(currency_ids)
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(RecordRow::into_pair)
-    .collect::<StoreResult<_>>()
+    .await
+    .map_err(StoreError::from)
+    .and_then(RecordRow::into_pairs)
 }
 
 pub(super) async fn coin_spans(
@@ -105,10 +152,9 @@ pub(super) async fn records_between(
     .bind(from)
     .bind(to)
     .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(RecordRow::into_pair)
-    .collect::<StoreResult<_>>()
+    .await
+    .map_err(StoreError::from)
+    .and_then(RecordRow::into_pairs)
 }
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
@@ -187,16 +233,6 @@ pub(super) struct Writer {
     deferred: Vec<String>,
 }
 
-/// A write of at least this many rows, and at least as many as the table holds, drops the
-/// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
-/// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
-/// (each row lands at a random place) took half the time and the per-row foreign-key
-/// trigger most of the rest; an index build is one sort, and re-adding the foreign key
-/// checks every row in one join. The price: the dropped index holds an exclusive lock on
-/// `record` until commit, so readers wait for a bulk load instead of reading the old data
-/// meanwhile; a load that large is a first import.
-const BULK_LOAD_ROWS: usize = 200_000;
-
 impl Writer {
     pub(super) async fn begin(pool: &PgPool) -> StoreResult<Writer> {
         let mut tx = pool.begin().await?;
@@ -271,13 +307,8 @@ impl Columns {
 }
 
 impl WriteTransaction for Writer {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
-        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(CurrencyRow::into_currency)
-            .collect()
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        currency(&mut *self.tx, key).await
     }
 
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
@@ -299,17 +330,23 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>> {
         sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-             FROM record WHERE currency_id = $1 ORDER BY date",
+             FROM record WHERE currency_id = $1 AND date BETWEEN $2 AND $3 ORDER BY date",
         )
         .bind(currency_id)
+        .bind(from)
+        .bind(to)
         .fetch_all(&mut *self.tx)
-        .await?
-        .into_iter()
-        .map(|row| row.into_pair().map(|(_, record)| record))
-        .collect::<StoreResult<_>>()
+        .await
+        .map_err(StoreError::from)
+        .and_then(RecordRow::into_records)
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -457,20 +494,25 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         BATCH_ROWS
     }
 
-    async fn begin_bulk(&mut self, rows: usize) -> StoreResult<()> {
-        if rows < BULK_LOAD_ROWS {
-            return Ok(());
-        }
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if usize::try_from(stored).unwrap_or(usize::MAX) > rows {
-            return Ok(());
-        }
+    /// A bulk load (see `write::apply`) drops the
+    /// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
+    /// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
+    /// (each row lands at a random place) took half the time and the per-row foreign-key
+    /// trigger most of the rest; an index build is one sort, and re-adding the foreign key
+    /// checks every row in one join. The price: the dropped index holds an exclusive lock on
+    /// `record` until commit, so readers wait for a bulk load instead of reading the old data
+    /// meanwhile; a load that large is a first import.
+    async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the catalog, so whatever the migrations made is
         // what gets restored; a rollback restores them too.
         let indexes: Vec<(String, String)> = sqlx::query_as(

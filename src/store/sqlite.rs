@@ -7,7 +7,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
-use super::{AllTimeHigh, CoinSpan, CurrencyRow, RecordRow, StoreError, StoreOptions, StoreResult};
+use super::{
+    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
+    StoreResult, SELECT_CURRENCY,
+};
 use crate::domain::{Currency, DailyRecord, Symbol};
 
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
@@ -31,12 +34,31 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
 }
 
 pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
         .fetch_all(pool)
         .await?
         .into_iter()
         .map(CurrencyRow::into_currency)
         .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("?1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
 }
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
@@ -68,21 +90,12 @@ pub(super) async fn records_on_days(
     }
     query.push(")");
     if let Some(ids) = currency_ids {
-        query.push(" AND currency_id IN (");
-        let mut list = query.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        query.push(")");
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
     }
     query.push(" ORDER BY date, currency_id");
-    query
-        .build_query_as::<RecordRow>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(RecordRow::into_pair)
-        .collect::<StoreResult<_>>()
+    let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
+    RecordRow::into_pairs(rows)
 }
 
 /// Appends `(id, id, ...)` as bound values.
@@ -147,13 +160,8 @@ pub(super) async fn records_between(
         query.push(" AND date <= ").push_bind(to);
     }
     query.push(" ORDER BY currency_id, date");
-    query
-        .build_query_as::<RecordRow>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(RecordRow::into_pair)
-        .collect::<StoreResult<_>>()
+    let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
+    RecordRow::into_pairs(rows)
 }
 
 pub(super) async fn market_caps_on(
@@ -217,13 +225,6 @@ pub(super) struct Writer {
     deferred_indexes: Vec<String>,
 }
 
-/// A write of at least this many rows, and at least as many as the table holds, drops the
-/// secondary (non-unique) indexes of `record` and builds them again before commit.
-/// Inserting coin after coin puts each row at a random place of the by-date index, one
-/// page read and write per row once the index outgrows the page cache (a 7 M-row import
-/// took over 25 minutes); building it at the end is one sort.
-const BULK_LOAD_ROWS: usize = 200_000;
-
 impl Writer {
     pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer> {
         Ok(Writer {
@@ -234,13 +235,8 @@ impl Writer {
 }
 
 impl WriteTransaction for Writer {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>> {
-        sqlx::query_as::<_, CurrencyRow>("SELECT id, name, symbol FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .map(CurrencyRow::into_currency)
-            .collect()
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+        currency(&mut *self.tx, key).await
     }
 
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
@@ -262,17 +258,23 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>> {
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>> {
         sqlx::query_as::<_, RecordRow>(
             "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-             FROM record WHERE currency_id = ?1 ORDER BY date",
+             FROM record WHERE currency_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date",
         )
         .bind(currency_id)
+        .bind(from)
+        .bind(to)
         .fetch_all(&mut *self.tx)
-        .await?
-        .into_iter()
-        .map(|row| row.into_pair().map(|(_, record)| record))
-        .collect::<StoreResult<_>>()
+        .await
+        .map_err(StoreError::from)
+        .and_then(RecordRow::into_records)
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -413,20 +415,22 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         INSERT_BATCH_ROWS
     }
 
-    async fn begin_bulk(&mut self, rows: usize) -> StoreResult<()> {
-        if rows < BULK_LOAD_ROWS {
-            return Ok(());
-        }
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        if usize::try_from(stored).unwrap_or(usize::MAX) > rows {
-            return Ok(());
-        }
+    /// A bulk load (see `write::apply`) drops the
+    /// secondary (non-unique) indexes of `record` and builds them again before commit.
+    /// Inserting coin after coin puts each row at a random place of the by-date index, one
+    /// page read and write per row once the index outgrows the page cache (a 7 M-row import
+    /// took over 25 minutes); building it at the end is one sort.
+    async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the schema itself, so whatever the migrations made
         // is what gets rebuilt. DDL is transactional in SQLite: a rollback restores them,
         // and readers keep using them from their own snapshot meanwhile.

@@ -1,14 +1,14 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Months, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{CoinName, Currency, DailyRecord, Symbol};
 
-use super::{StoreError, StoreResult};
+use super::{CurrencyKey, StoreError, StoreResult, BULK_LOAD_ROWS};
 
 /// One coin's changes: make sure it exists under `name`, and upsert `records`.
 #[derive(Debug, Clone)]
@@ -35,11 +35,17 @@ pub struct WriteSummary {
 
 /// The statements one backend runs inside the write transaction.
 pub(crate) trait WriteTransaction: Sized {
-    async fn currencies(&mut self) -> StoreResult<Vec<Currency>>;
+    /// One coin by a unique column, as this transaction sees it.
+    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>>;
     async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64>;
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()>;
-    /// The coin's stored records, sorted by date.
-    async fn records_of(&mut self, currency_id: i64) -> StoreResult<Vec<DailyRecord>>;
+    /// The coin's stored records dated `from..=to`, sorted by date.
+    async fn records_of(
+        &mut self,
+        currency_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     /// Replaces the all-time-high steps and month starts (tables `ath_step`, `ath_month`) of
@@ -57,11 +63,11 @@ pub(crate) trait WriteTransaction: Sized {
     ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
-    /// Called before the first row is written with the number of rows in the write, so a
-    /// backend can prepare a bulk load (e.g. defer index maintenance).
-    async fn begin_bulk(&mut self, _rows: usize) -> StoreResult<()> {
-        Ok(())
-    }
+    /// The number of record rows stored, all coins together.
+    async fn stored_records(&mut self) -> StoreResult<i64>;
+    /// Called before the first row of a bulk load is written, so the backend can prepare
+    /// (e.g. defer index maintenance).
+    async fn begin_bulk(&mut self) -> StoreResult<()>;
     /// Called after the last row is written, before commit: undo what `begin_bulk` did.
     async fn finish_bulk(&mut self) -> StoreResult<()> {
         Ok(())
@@ -70,6 +76,10 @@ pub(crate) trait WriteTransaction: Sized {
     async fn current_generation(&mut self) -> StoreResult<i64>;
     async fn commit(self) -> StoreResult<()>;
 }
+
+/// The widest span of dates `records_of` is asked for: a coin's whole history.
+const HISTORY_FROM: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
+const HISTORY_TO: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
 
 /// Applies `updates` in the transaction `tx`, committing only when every step succeeded.
 /// Dropping `tx` on an early return rolls the transaction back.
@@ -81,7 +91,6 @@ pub(crate) async fn apply<T: WriteTransaction>(
         coins: updates.len(),
         ..WriteSummary::default()
     };
-    let mut known = tx.currencies().await?;
     // A coin whose stored digest is current (stamped with this generation: no write since)
     // and equal to the digest of what is written now holds exactly those records: nothing
     // to read or compare. A re-import of unchanged files then reads no records at all.
@@ -93,46 +102,66 @@ pub(crate) async fn apply<T: WriteTransaction>(
         .filter(|d| d.generation == old_generation)
         .map(|d| (d.currency_id, d.digest))
         .collect();
-    let mut new_digests: Vec<(i64, CoinDigest)> = Vec::new();
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
-    // The all-time-high steps of every coin this write changes, computed from its merged
-    // history (already in memory: the stored records are read to tell inserts from updates).
-    let mut ath_steps: HashMap<i64, AthHistory> = HashMap::new();
     let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
+    // The coins whose records this write compared (their digests are recomputed) and, of
+    // those, the ones it changed (their all-time highs are recomputed).
+    let mut compared: BTreeSet<i64> = BTreeSet::new();
+    let mut changed_coins: HashSet<i64> = HashSet::new();
+    // Coins this write created and names once: their whole history is the update's records,
+    // so nothing needs reading back (a first import reads nothing).
+    let mut fresh: HashMap<i64, usize> = HashMap::new();
     // Which coins hold exactly what is written (decided up front, so that only the rows of
     // the others count towards a bulk load: a re-import of unchanged data is not one).
-    let unchanged: Vec<bool> = updates
-        .iter()
-        .map(|update| {
-            known
-                .iter()
-                .find(|c| c.symbol == update.symbol)
-                .and_then(|c| current_digests.get(&c.id))
-                .is_some_and(|stored| *stored == CoinDigest::of(update.records.iter()))
-        })
-        .collect();
+    let mut unchanged: Vec<bool> = Vec::with_capacity(updates.len());
+    for update in updates {
+        let same = !current_digests.is_empty()
+            && match tx.currency(CurrencyKey::Symbol(&update.symbol)).await? {
+                Some(coin) => current_digests
+                    .get(&coin.id)
+                    .is_some_and(|stored| *stored == CoinDigest::of(update.records.iter())),
+                None => false,
+            };
+        unchanged.push(same);
+    }
     let batch = tx.batch_rows();
-    tx.begin_bulk(
-        updates
-            .iter()
-            .zip(&unchanged)
-            .filter(|(_, unchanged)| !**unchanged)
-            .map(|(u, _)| u.records.len())
-            .sum(),
-    )
-    .await?;
+    // A bulk load: many rows, and at least as many as the table holds (a first import).
+    let rows: usize = updates
+        .iter()
+        .zip(&unchanged)
+        .filter(|(_, unchanged)| !**unchanged)
+        .map(|(u, _)| u.records.len())
+        .sum();
+    if rows >= BULK_LOAD_ROWS
+        && usize::try_from(tx.stored_records().await?).unwrap_or(usize::MAX) <= rows
+    {
+        tx.begin_bulk().await?;
+    }
 
-    for (update, unchanged) in updates.iter().zip(unchanged) {
-        let currency_id = ensure_currency(&mut tx, &mut known, update, &mut summary).await?;
+    for (index, (update, unchanged)) in updates.iter().zip(unchanged).enumerate() {
+        let created_before = summary.coins_created;
+        let currency_id = ensure_currency(&mut tx, update, &mut summary).await?;
+        if summary.coins_created > created_before {
+            fresh.insert(currency_id, index);
+        }
         if !seen.insert(currency_id) {
             // The same coin twice in one write: what the first wrote must be read back.
             flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
+            fresh.remove(&currency_id);
         } else if unchanged {
             summary.unchanged += update.records.len();
             continue;
         }
-        let stored = tx.records_of(currency_id).await?;
+        compared.insert(currency_id);
+        // Only the stored records the write can touch: those in its span of dates.
+        let stored = match (update.records.first(), update.records.last()) {
+            (Some(first), Some(last)) => {
+                tx.records_of(currency_id, first.date(), last.date())
+                    .await?
+            }
+            _ => Vec::new(),
+        };
         let changed_before = summary.inserted + summary.updated;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
@@ -158,24 +187,29 @@ pub(crate) async fn apply<T: WriteTransaction>(
             }
         }
         if summary.inserted + summary.updated > changed_before {
-            ath_steps.insert(
-                currency_id,
-                AthHistory::of(merged(&stored, &update.records)),
-            );
+            changed_coins.insert(currency_id);
         }
-        new_digests.retain(|(id, _)| *id != currency_id);
-        new_digests.push((
-            currency_id,
-            CoinDigest::of(merged(&stored, &update.records)),
-        ));
     }
     flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
-    if !ath_steps.is_empty() {
-        let mut highs: Vec<(i64, AthHistory)> = ath_steps.into_iter().collect();
-        highs.sort_unstable_by_key(|(id, _)| *id);
+    tx.finish_bulk().await?;
+
+    // The all-time highs and digests depend on a coin's whole history, which the write read
+    // only in its span of dates: recompute them from the stored rows, in this transaction.
+    let mut highs: Vec<(i64, AthHistory)> = Vec::new();
+    let mut new_digests: Vec<(i64, CoinDigest)> = Vec::with_capacity(compared.len());
+    for currency_id in compared {
+        let history = match fresh.get(&currency_id) {
+            Some(&index) => updates[index].records.clone(),
+            None => tx.records_of(currency_id, HISTORY_FROM, HISTORY_TO).await?,
+        };
+        if changed_coins.contains(&currency_id) {
+            highs.push((currency_id, AthHistory::of(history.iter())));
+        }
+        new_digests.push((currency_id, CoinDigest::of(history.iter())));
+    }
+    if !highs.is_empty() {
         tx.replace_ath(&highs).await?;
     }
-    tx.finish_bulk().await?;
 
     let changed =
         summary.coins_created + summary.coins_renamed + summary.inserted + summary.updated;
@@ -267,6 +301,7 @@ impl AthHistory {
 
 /// A coin's records once `written` is upserted into `stored` (both sorted by date; a written
 /// record replaces the stored one of its day), in date order.
+#[cfg(test)]
 fn merged<'a>(
     stored: &'a [DailyRecord],
     written: &'a [DailyRecord],
@@ -332,52 +367,41 @@ pub(crate) struct StoredDigest {
 }
 
 /// Finds the coin by symbol, creating or renaming it as `update` asks; refuses a name that
-/// another symbol already uses.
+/// another symbol already uses. Two indexed lookups at most, whatever the number of coins.
 async fn ensure_currency<T: WriteTransaction>(
     tx: &mut T,
-    known: &mut Vec<Currency>,
     update: &CoinUpdate,
     summary: &mut WriteSummary,
 ) -> StoreResult<i64> {
-    let name_taken_by_other = |known: &[Currency], name: &str| {
-        known
-            .iter()
-            .find(|c| c.name == name && c.symbol != update.symbol)
-            .map(|c| c.symbol.clone())
+    let existing = tx.currency(CurrencyKey::Symbol(&update.symbol)).await?;
+    let Some(name) = update.name.as_ref().map(CoinName::as_str) else {
+        return existing.map(|coin| coin.id).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "there is no coin with symbol {}; create it first",
+                update.symbol
+            ))
+        });
     };
-    let existing = known.iter().position(|c| c.symbol == update.symbol);
-    match (existing, update.name.as_ref().map(CoinName::as_str)) {
-        (Some(index), None) => Ok(known[index].id),
-        (Some(index), Some(name)) if known[index].name == name => Ok(known[index].id),
-        (Some(index), Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot rename {} to '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
-            tx.rename_currency(known[index].id, name).await?;
-            known[index].name = name.to_owned();
+    if let Some(coin) = existing.as_ref().filter(|coin| coin.name == name) {
+        return Ok(coin.id);
+    }
+    let holder = tx.currency(CurrencyKey::Name(name)).await?;
+    if let Some(other) = holder.filter(|coin| coin.symbol != update.symbol) {
+        let action = if existing.is_some() { "rename" } else { "add" };
+        let prep = if existing.is_some() { "to" } else { "as" };
+        return Err(StoreError::Conflict(format!(
+            "cannot {action} {} {prep} '{name}': that name belongs to {}",
+            update.symbol, other.symbol
+        )));
+    }
+    match existing {
+        Some(coin) => {
+            tx.rename_currency(coin.id, name).await?;
             summary.coins_renamed += 1;
-            Ok(known[index].id)
+            Ok(coin.id)
         }
-        (None, None) => Err(StoreError::Conflict(format!(
-            "there is no coin with symbol {}; create it first",
-            update.symbol
-        ))),
-        (None, Some(name)) => {
-            if let Some(other) = name_taken_by_other(known, name) {
-                return Err(StoreError::Conflict(format!(
-                    "cannot add {} as '{name}': that name belongs to {other}",
-                    update.symbol
-                )));
-            }
+        None => {
             let id = tx.insert_currency(&update.symbol, name).await?;
-            known.push(Currency {
-                id,
-                name: name.to_owned(),
-                symbol: update.symbol.clone(),
-            });
             summary.coins_created += 1;
             Ok(id)
         }

@@ -2,9 +2,9 @@
 //! path (by-date index dropped and rebuilt; binary COPY on PostgreSQL), on both stores.
 
 use chrono::NaiveDate;
-use krispyto::gen::{file_name, generate, GenOptions};
 use krispyto::import::{self, source::Source, Progress};
 use krispyto::store::Store;
+use krispyto::tools::gen::{file_name, generate, GenOptions};
 
 use crate::helpers::{spawn_app, Backend};
 use crate::on_both_stores;

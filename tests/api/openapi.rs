@@ -29,9 +29,7 @@ const PROMISED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/coins/{symbol}/records"),
     ("get", "/"),
     ("get", "/coins/{symbol}"),
-    ("get", "/assets/app.js"),
-    ("get", "/assets/app.css"),
-    ("get", "/assets/favicon.svg"),
+    ("get", "/assets/{file}"),
 ];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];

@@ -52,15 +52,17 @@ async fn the_page_is_served_at_the_root_and_for_every_coin() {
     let version = linked_version(&page, "app.js");
     assert!(
         page.contains(&format!(
-            r#"<script src="/assets/app.js?v={version}" defer></script>"#
+            r#"<script type="module" src="/assets/app.js?v={version}"></script>"#
         )),
-        "the app's script tag"
+        "the app's entry module"
     );
+    let css = linked_version(&page, "app.css");
     assert!(page.contains(&format!(
-        r#"<link rel="stylesheet" href="/assets/app.css?v={version}">"#
+        r#"<link rel="stylesheet" href="/assets/app.css?v={css}">"#
     )));
+    assert_ne!(version, css, "each file has its own version");
     assert!(page.contains(r#"id="coins-table""#));
-    assert!(!page.contains("__ASSET_VERSION__"));
+    assert!(!page.contains("__VERSION__") && !page.contains("__IMPORT_MAP__"));
 
     for path in ["/coins/BTC", "/coins/btc", "/coins/NOT-A-COIN"] {
         let (cache, same) = get_text(&app, path, "text/html; charset=utf-8").await;
@@ -75,7 +77,12 @@ async fn assets_have_their_content_types_and_are_cached_only_when_versioned() {
     let (_, page) = get_text(&app, "/", "text/html; charset=utf-8").await;
 
     for (asset, content_type, marker) in [
-        ("app.js", "text/javascript; charset=utf-8", "'use strict';"),
+        ("app.js", "text/javascript; charset=utf-8", "startRouter("),
+        (
+            "dashboard.js",
+            "text/javascript; charset=utf-8",
+            "/api/v1/markets",
+        ),
         ("app.css", "text/css; charset=utf-8", ".coins"),
         ("favicon.svg", "image/svg+xml", "<svg"),
     ] {
@@ -93,11 +100,60 @@ async fn assets_have_their_content_types_and_are_cached_only_when_versioned() {
         assert_eq!(cache, "no-cache", "{asset}");
     }
 
-    // Unknown assets stay JSON errors like every other unknown route.
-    assert!(app
-        .get_error("/assets/nope.js", 404)
-        .await
-        .contains("/assets/nope.js"));
+    // Unknown files are JSON errors naming the path; the page's template, the unit tests
+    // and anything outside web/ are not files of the dashboard.
+    for path in [
+        "/assets/nope.js",
+        "/assets/index.html",
+        "/assets/package.json",
+        "/assets/test%2Fformat.test.js",
+        "/assets/..%2FCargo.toml",
+    ] {
+        let error = app.get_error(path, 404).await;
+        assert!(
+            error.contains("There is no file /assets/"),
+            "{path}: {error}"
+        );
+    }
+    assert_eq!(
+        app.get("/assets/test/format.test.js")
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+}
+
+/// The modules import one another by plain relative paths: the page's import map sends each
+/// of those to the version the server caches for a year.
+#[tokio::test]
+async fn the_import_map_sends_every_module_to_its_cached_version() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, page) = get_text(&app, "/", "text/html; charset=utf-8").await;
+    let start = page
+        .find(r#"<script type="importmap">"#)
+        .expect("an import map")
+        + r#"<script type="importmap">"#.len();
+    let end = page[start..].find("</script>").unwrap() + start;
+    let map: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    let imports = map["imports"].as_object().unwrap();
+    assert!(imports.contains_key("/assets/app.js"));
+    assert!(imports.len() >= 8, "{imports:?}");
+    for (plain, versioned) in imports {
+        let versioned = versioned.as_str().unwrap();
+        assert!(versioned.starts_with(&format!("{plain}?v=")), "{versioned}");
+        let (cache, body) = get_text(&app, versioned, "text/javascript; charset=utf-8").await;
+        assert_eq!(cache, "public, max-age=31536000, immutable", "{versioned}");
+        // Every module the page can load is in the map, so no import goes unversioned.
+        for line in body.lines().filter(|l| l.starts_with("import ")) {
+            let from = line.rsplit("from '").next().unwrap();
+            let name = from.trim_end_matches("';").trim_start_matches("./");
+            assert!(
+                imports.contains_key(&format!("/assets/{name}")),
+                "{plain} imports {name}, which the map lacks"
+            );
+        }
+    }
 }
 
 #[tokio::test]

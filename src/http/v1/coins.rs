@@ -11,12 +11,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{coin_by_symbol, date_range, query_params};
+use super::coin_by_symbol;
 use crate::analytics::candles::{candles, Candle, Interval, MAX_CANDLES};
 use crate::analytics::coins::{overview, PricePoint};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::error::ErrorBody;
+use crate::http::params::{date_range, query_params};
 use crate::http::{ApiError, AppState};
 
 /// One coin in the list.
@@ -100,21 +101,8 @@ pub struct HistoryParams {
     pub to: Option<String>,
     /// `1d` (default), `1w` (ISO weeks, Monday start) or `1M` (calendar months); exactly
     /// these spellings. A range of more than 10,000 candles: 400.
-    #[param(value_type = Option<HistoryInterval>, inline)]
+    #[param(value_type = Option<Interval>, inline)]
     pub interval: Option<String>,
-}
-
-// Only describes `interval` in the OpenAPI document; the handler parses the raw string.
-/// The candle width: a day, an ISO week (Monday start) or a calendar month.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-enum HistoryInterval {
-    #[schema(rename = "1d")]
-    Day,
-    #[schema(rename = "1w")]
-    Week,
-    #[schema(rename = "1M")]
-    Month,
 }
 
 /// One OHLCV candle.
@@ -271,10 +259,9 @@ pub async fn get_coin(
         .await)
 }
 
-/// Two queries: the coins, then this coin's records.
+/// Two queries: the coin (by symbol), then its records.
 async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiError> {
-    let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, symbol)?;
+    let coin = coin_by_symbol(&state.store, symbol).await?;
     let records: Vec<DailyRecord> = state
         .store
         .records_between(&[coin.id], None, None)
@@ -349,8 +336,7 @@ async fn history(
     symbol: &str,
     query: HistoryQuery,
 ) -> Result<CoinHistory, ApiError> {
-    let currencies = state.store.currencies().await?;
-    let coin = coin_by_symbol(&currencies, symbol)?;
+    let coin = coin_by_symbol(&state.store, symbol).await?;
 
     // The range a client asked for, open bounds closed by the coin's own first/last day.
     let range = match (query.from, query.to) {

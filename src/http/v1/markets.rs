@@ -17,17 +17,16 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{bounded_integer, optional_date, query_params};
 use crate::analytics::coins::PricePoint;
-use crate::analytics::dashboard::SortDirection;
 use crate::analytics::markets::{
     market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
     MARKET_LOOKBACK_DAYS,
 };
+use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord};
-use crate::http::dashboard::CoinSelection;
 use crate::http::error::ErrorBody;
+use crate::http::params::{bounded_integer, optional_date, query_params, CoinSelection};
 use crate::http::{ApiError, AppState};
 
 /// The largest page.
@@ -47,10 +46,10 @@ pub struct MarketsParams {
     pub ids: Option<String>,
     /// A row's numeric field or `name`/`symbol`, any case; default `market_cap`. Nulls sort
     /// last in both directions.
-    #[param(value_type = Option<MarketsOrderBy>, inline)]
+    #[param(value_type = Option<MarketOrder>, inline)]
     pub order_by: Option<String>,
     /// `asc` or `desc` (default), any case.
-    #[param(value_type = Option<MarketsOrderType>, inline)]
+    #[param(value_type = Option<SortDirection>, inline)]
     pub order_type: Option<String>,
     /// 1-based page number; default 1. A page past the last is empty.
     #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64, default = 1)]
@@ -58,38 +57,6 @@ pub struct MarketsParams {
     /// Rows per page, 1 to 250; default 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 250, default = 100)]
     pub per_page: Option<String>,
-}
-
-// Only describes `order_by` in the OpenAPI document; the handler parses the raw string.
-/// A row field to sort by, any case.
-#[derive(ToSchema)]
-#[allow(dead_code, non_camel_case_types)]
-enum MarketsOrderBy {
-    rank,
-    name,
-    symbol,
-    price,
-    open,
-    high,
-    low,
-    volume,
-    market_cap,
-    change_1d,
-    change_7d,
-    change_30d,
-    change_90d,
-    change_365d,
-    ath,
-    drawdown,
-}
-
-// Only describes `order_type` in the OpenAPI document.
-/// The sort direction, any case.
-#[derive(ToSchema)]
-#[allow(dead_code, non_camel_case_types)]
-enum MarketsOrderType {
-    asc,
-    desc,
 }
 
 /// One coin's row.

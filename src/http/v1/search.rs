@@ -7,10 +7,10 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{bounded_integer, query_params};
-use crate::analytics::search::search as rank_matches;
+use crate::analytics::search::{search as rank_matches, MatchKind};
 use crate::cache::CacheKey;
 use crate::http::error::ErrorBody;
+use crate::http::params::{bounded_integer, query_params};
 use crate::http::{ApiError, AppState};
 
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -37,19 +37,8 @@ pub struct SearchResult {
     pub name: String,
     /// `exact`, `prefix`, `substring` or `fuzzy` (edit distance <= 2, queries of 4+ characters).
     #[serde(rename = "match")]
-    #[schema(value_type = SearchMatch, inline)]
-    pub match_kind: String,
-}
-
-// Only describes `match` in the OpenAPI document; the field itself is a string.
-/// How the query matched: exact symbol or name, prefix, substring, or within 2 typos.
-#[derive(ToSchema)]
-#[allow(dead_code, non_camel_case_types)]
-enum SearchMatch {
-    exact,
-    prefix,
-    substring,
-    fuzzy,
+    #[schema(inline)]
+    pub match_kind: MatchKind,
 }
 
 /// `GET /api/v1/search`.
@@ -139,7 +128,7 @@ async fn ranked(state: &AppState, query: SearchQuery) -> Result<SearchResults, A
         .map(|m| SearchResult {
             symbol: m.currency.symbol.to_string(),
             name: m.currency.name.clone(),
-            match_kind: m.kind.as_str().to_owned(),
+            match_kind: m.kind,
         })
         .collect();
     Ok(SearchResults {

@@ -12,12 +12,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{date_range, query_params};
 use crate::analytics::stats::{coin_stats, correlation, daily_returns, DailyReturn, DayMove};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
-use crate::http::dashboard::CoinSelection;
 use crate::http::error::ErrorBody;
+use crate::http::params::{date_range, query_params, CoinSelection};
 use crate::http::{ApiError, AppState};
 
 /// The most coins one request may compare (the matrix grows with the square).
