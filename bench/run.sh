@@ -17,9 +17,11 @@
 # Routes: /healthz (the ceiling), /dashboard?id=all warm (one repeated URL), /dashboard?id=all
 # rotating (every day of COLD_FIRST..COLD_LAST in turn, ~3,000 distinct dates on the real
 # data: each misses the cache on its first visit only), /dashboard?id=btc,eth,doge,
-# /search?name=bitcoin, /api/v1/coins/BTC/history?interval=1w and /api/v1/markets; then,
+# /search?name=bitcoin, /api/v1/coins/BTC/history?interval=1w, /api/v1/markets and the
+# /api/v3 markets, simple/price and bitcoin market_chart?days=max; then,
 # on a server restarted with its cache off (KRISPYTO_CACHE_MAX_BYTES=0), the truly cold
-# /dashboard?id=all and /api/v1/markets over the rotating dates: every request computes.
+# /dashboard?id=all and /api/v1/markets over the rotating dates, and /api/v3/coins/markets:
+# every request computes.
 # A route answering 404 (not built yet) is shown as n/a instead of failing the run.
 #
 # Settings (environment variables, defaults in brackets):
@@ -61,12 +63,17 @@ ROUTES=(
   "/search?name=bitcoin|/search?name=bitcoin"
   "/api/v1/coins/BTC/history?interval=1w|/api/v1/coins/BTC/history?interval=1w"
   "/api/v1/markets|/api/v1/markets"
+  "/api/v3/coins/markets?vs_currency=usd|/api/v3/coins/markets?vs_currency=usd"
+  "/api/v3/simple/price|/api/v3/simple/price?ids=bitcoin,ethereum&vs_currencies=usd,btc&include_24hr_change=true"
+  "/api/v3/coins/bitcoin/market_chart?days=max|/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max"
 )
 # Measured on a server with its cache off: every request is computed from the database.
 COLD_ROUTES=(
   "/dashboard?id=all cold, cache off|$WORK/cold.paths"
   "/api/v1/markets cold, cache off|$WORK/markets-cold.paths"
+  "/api/v3/coins/markets cold, cache off|$WORK/v3-markets-cold.paths"
 )
+echo "/api/v3/coins/markets?vs_currency=usd" >"$WORK/v3-markets-cold.paths"
 date_paths "$COLD_FIRST" "$COLD_LAST" "/dashboard?id=all&date={date}" >"$WORK/cold.paths"
 date_paths "$COLD_FIRST" "$COLD_LAST" "/api/v1/markets?date={date}" >"$WORK/markets-cold.paths"
 

@@ -13,7 +13,7 @@ use krispyto::analytics::dashboard::{
 };
 use krispyto::analytics::percent::reference_window;
 use krispyto::analytics::SortDirection;
-use krispyto::domain::{Currency, DailyRecord};
+use krispyto::domain::{CoinId, Currency, DailyRecord};
 use krispyto::http::DashboardRow;
 use krispyto::import::csv::parse_file;
 use krispyto::tools::gen::{generate, GenOptions};
@@ -58,6 +58,7 @@ fn window_records(coins: usize) -> Vec<(Currency, Vec<DailyRecord>)> {
                 .collect();
             let currency = Currency {
                 id: id as i64 + 1,
+                coin_id: CoinId::for_name(coin.name.as_str(), |_| false),
                 name: coin.name.to_string(),
                 symbol: coin.symbol,
             };

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
+use crate::server::ServerSettings;
 use crate::store::StoreOptions;
 pub use crate::telemetry::LogFormat;
 
@@ -30,11 +31,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// The database: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    // Hidden in --help: the URL may carry a password.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://krispyto.db",
-        global = true
+        global = true,
+        hide_env_values = true
     )]
     pub database_url: String,
 
@@ -47,14 +50,15 @@ pub struct DatabaseArgs {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds a request waits for a free database connection before it is answered with an error.
+    /// Seconds (fractions allowed) a request waits for a database connection before it is
+    /// answered 503: while the database is down, requests fail this fast.
     #[arg(
         long,
         env = "KRISPYTO_DB_ACQUIRE_TIMEOUT",
-        default_value_t = 5,
+        default_value_t = 0.5,
         global = true
     )]
-    pub db_acquire_timeout: u64,
+    pub db_acquire_timeout: f64,
 }
 
 impl DatabaseArgs {
@@ -62,7 +66,8 @@ impl DatabaseArgs {
         StoreOptions {
             database_url: self.database_url.clone(),
             max_connections: self.db_max_connections.max(1),
-            acquire_timeout: Duration::from_secs(self.db_acquire_timeout.max(1)),
+            acquire_timeout: Duration::try_from_secs_f64(self.db_acquire_timeout.max(0.05))
+                .unwrap_or(Duration::from_secs(1)),
         }
     }
 }
@@ -70,11 +75,17 @@ impl DatabaseArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Import Kaggle-format CSV files: files, directories of *.csv, .zip archives or http(s) URLs of zips.
     Import(ImportArgs),
+    /// Write the records out: one Kaggle-format CSV per coin into a directory (what `import`
+    /// reads back), or NDJSON into a file or stdout.
+    Export(ExportArgs),
+    /// Fetch the days the database lacks from a CoinGecko API v3 source (CoinGecko Pro, or
+    /// another krispyto's /api/v3).
+    Sync(SyncArgs),
     /// Write a deterministic synthetic data set in the Kaggle CSV format (for benchmarks).
     Gen(GenArgs),
     /// Ask a running server's /readyz whether it is ready: exit 0 if so, 1 with the reason if
@@ -138,9 +149,95 @@ pub struct ServeArgs {
     /// The largest request body (bytes) the write routes accept.
     #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds a client may take to send a request's headers; also how long a keep-alive
+    /// connection may wait for its next request.
+    #[arg(long, env = "KRISPYTO_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds without a byte moving either way after which a connection is closed.
+    #[arg(long, env = "KRISPYTO_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "KRISPYTO_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// The most client connections open at once (further clients wait in the kernel's
+    /// backlog). Default: the open-file limit (raised to the hard limit at start) minus 256,
+    /// at most 16384.
+    #[arg(long, env = "KRISPYTO_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Log one in N answered requests (1: every request, 0: none); 5xx answers are always
+    /// logged. Metrics count every request either way.
+    #[arg(long, env = "KRISPYTO_ACCESS_LOG_SAMPLE", default_value_t = 1)]
+    pub access_log_sample: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT; then every connection
+    /// is closed and the process exits, whatever clients do.
+    #[arg(long, env = "KRISPYTO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    pub shutdown_timeout: u64,
+    /// Run `krispyto sync` inside the server every DURATION (e.g. 6h, 30m): at start, then
+    /// that long after each run. With several replicas on one PostgreSQL only one syncs at a
+    /// time. Needs --sync-source.
+    #[arg(
+        long,
+        env = "KRISPYTO_SYNC_EVERY",
+        value_name = "DURATION",
+        requires = "sync_source"
+    )]
+    pub sync_every: Option<String>,
+
+    /// The source of --sync-every (as `sync --source`).
+    #[arg(long, env = "KRISPYTO_SYNC_SOURCE")]
+    pub sync_source: Option<String>,
+
+    /// The source's API key (as `sync --api-key`).
+    #[arg(long, env = "KRISPYTO_SYNC_API_KEY", hide_env_values = true)]
+    pub sync_api_key: Option<String>,
+
+    /// The coins of --sync-every (as `sync --coins`; default: those in the database).
+    #[arg(long, env = "KRISPYTO_SYNC_COINS")]
+    pub sync_coins: Option<String>,
+
+    /// The most requests a minute of --sync-every.
+    #[arg(long, env = "KRISPYTO_SYNC_REQUESTS_PER_MINUTE", default_value_t = 30)]
+    pub sync_requests_per_minute: u32,
 }
 
 impl ServeArgs {
+    /// `--sync-every` and its source, parsed; `None` when no periodic sync is asked for.
+    pub fn periodic_sync(&self) -> Result<Option<crate::sync::PeriodicSync>, String> {
+        let Some(every) = &self.sync_every else {
+            return Ok(None);
+        };
+        let every = crate::sync::parse_every(every).map_err(|r| format!("--sync-every: {r}"))?;
+        let args = SyncArgs {
+            source: self.sync_source.clone().unwrap_or_default(),
+            coins: self.sync_coins.clone(),
+            since: None,
+            api_key: self.sync_api_key.clone(),
+            requests_per_minute: self.sync_requests_per_minute,
+            chunk_days: crate::sync::DEFAULT_CHUNK_DAYS,
+            quiet: true,
+        };
+        Ok(Some(crate::sync::PeriodicSync {
+            every,
+            options: args.options()?,
+        }))
+    }
+
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            max_connections: self.max_connections.map(|n| n.max(1)),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
+
     pub fn cache_settings(&self) -> CacheSettings {
         CacheSettings {
             max_bytes: self.cache_max_bytes,
@@ -163,6 +260,11 @@ pub struct ImportArgs {
     /// Never draw a progress bar (it is drawn only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
+
+    /// Let a file rename a stored coin (same symbol, another name). Without it such a file
+    /// is refused and nothing is written.
+    #[arg(long)]
+    pub allow_rename: bool,
 }
 
 #[derive(Debug, Args)]
@@ -209,5 +311,89 @@ impl HealthArgs {
         self.url
             .clone()
             .unwrap_or_else(|| crate::tools::healthcheck::readyz_url(&self.addr))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// csv: one Kaggle-format file per coin (coin_<Name>.csv) into the directory --out;
+    /// ndjson: one record per line into the file --out, or stdout with `--out -`.
+    #[arg(long, value_enum, default_value_t = crate::export::ExportFormat::Csv)]
+    pub format: crate::export::ExportFormat,
+
+    /// The directory (csv; created, must hold no CSV file) or file (ndjson; `-` is stdout).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub out: std::path::PathBuf,
+
+    /// `all` (the default) or comma-separated symbols or names, any case.
+    #[arg(long, default_value = "all")]
+    pub coins: String,
+
+    /// First day (YYYY-MM-DD); default: each coin's first record.
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+
+    /// Last day (YYYY-MM-DD); default: each coin's last record.
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl ExportArgs {
+    pub fn options(&self) -> crate::export::ExportOptions {
+        crate::export::ExportOptions {
+            format: self.format,
+            out: self.out.clone(),
+            coins: self.coins.clone(),
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// The source's API v3 base URL: https://pro-api.coingecko.com/api/v3, or
+    /// http://HOST:PORT/api/v3 of another krispyto.
+    #[arg(long, env = "KRISPYTO_SYNC_SOURCE")]
+    pub source: String,
+
+    /// `all` (every coin the source lists) or comma-separated ids (bitcoin,ethereum: added
+    /// when missing). Default: the coins already in the database.
+    #[arg(long)]
+    pub coins: Option<String>,
+
+    /// Fetch from this day (YYYY-MM-DD) instead of each coin's last stored day.
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+
+    /// The source's API key (sent as CoinGecko expects it).
+    #[arg(long, env = "KRISPYTO_SYNC_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// The most requests a minute (CoinGecko's public limit is 30).
+    #[arg(long, env = "KRISPYTO_SYNC_REQUESTS_PER_MINUTE", default_value_t = 30)]
+    pub requests_per_minute: u32,
+
+    /// Days of daily candles per request (CoinGecko allows 180).
+    #[arg(long, env = "KRISPYTO_SYNC_CHUNK_DAYS", default_value_t = crate::sync::DEFAULT_CHUNK_DAYS)]
+    pub chunk_days: u32,
+
+    /// Never draw the progress bar (it is drawn only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl SyncArgs {
+    pub fn options(&self) -> Result<crate::sync::SyncOptions, String> {
+        let mut source = crate::sync::source::SourceSettings::new(&self.source);
+        source.api_key = self.api_key.clone().filter(|k| !k.trim().is_empty());
+        source.requests_per_minute = self.requests_per_minute.max(1);
+        Ok(crate::sync::SyncOptions {
+            source,
+            coins: crate::sync::CoinChoice::parse(self.coins.as_deref())?,
+            since: self.since,
+            chunk_days: self.chunk_days.max(1),
+            progress: !self.quiet,
+        })
     }
 }

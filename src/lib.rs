@@ -9,10 +9,13 @@ pub mod analytics;
 pub mod cache;
 pub mod cli;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod import;
+pub mod server;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod tools;
 

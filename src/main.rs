@@ -21,18 +21,41 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, joined by ": ", leaving out a cause whose text the message
+/// before it already ends with (drivers repeat their cause: "error returned from database:
+/// database \"x\" does not exist: database \"x\" does not exist").
+fn describe(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) || message.contains(&format!("({text})")) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let store_options = cli.database.store_options();
     match cli.command {
         Command::Serve(args) => {
+            telemetry::ACCESS_LOG.set_every(args.access_log_sample);
+            let sync = args
+                .periodic_sync()
+                .map_err(|reason| anyhow::anyhow!("{reason}"))?;
             let app = Application::build(AppConfig {
                 cache: args.cache_settings(),
+                server: args.server_settings(),
                 writes: WriteSettings {
                     api_keys: args.api_keys,
                     max_body_bytes: args.max_body_bytes,
@@ -40,6 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 addr: args.addr,
                 store: store_options,
                 data: args.data,
+                sync,
             })
             .await?;
             app.run_until_stopped().await
@@ -59,7 +83,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Progress::Auto
             };
-            match import::import(&store, &sources, progress).await {
+            let options = import::ImportOptions {
+                allow_rename: args.allow_rename,
+            };
+            match import::import_with(&store, &sources, progress, options).await {
                 Ok(report) => {
                     println!("{report}");
                     Ok(())
@@ -68,6 +95,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{error}\nNothing was imported: the database is unchanged. Fix the input and run the import again."
                 )),
             }
+        }
+        Command::Export(args) => {
+            let store = Store::connect(&store_options).await?;
+            store.migrate().await?;
+            let started = std::time::Instant::now();
+            let summary = krispyto::export::run(&store, &args.options())
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("{e}\nThe export was not completed; no partial file is left.")
+                })?;
+            // stdout may be the export itself: the summary goes to stderr.
+            eprintln!(
+                "Exported {summary} in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Sync(args) => {
+            let options = args
+                .options()
+                .map_err(|reason| anyhow::anyhow!("{reason}"))?;
+            let store = Store::connect(&store_options).await?;
+            store.migrate().await?;
+            let report = krispyto::sync::sync(&store, &options).await?;
+            println!("{report}");
+            let failed = report.coins.iter().filter(|c| c.result.is_err()).count();
+            anyhow::ensure!(
+                failed == 0,
+                "{failed} of {} coins were not synced (listed above); run the sync again once \
+                 the cause is fixed: what was synced stays",
+                report.coins.len()
+            );
+            Ok(())
         }
         Command::Gen(args) => {
             let options = krispyto::tools::gen::GenOptions {

@@ -11,7 +11,9 @@ use tokio::net::TcpListener;
 use crate::cache::CacheSettings;
 use crate::http::{router, ApiKeys, AppState, ResponseCache};
 use crate::import::{self, source::Source, ImportReport, Progress};
+use crate::server::ServerSettings;
 use crate::store::{Store, StoreOptions};
+use crate::sync::PeriodicSync;
 
 /// What the server needs to start.
 #[derive(Debug, Clone)]
@@ -22,6 +24,10 @@ pub struct AppConfig {
     pub data: Option<String>,
     pub cache: CacheSettings,
     pub writes: WriteSettings,
+    /// Timeouts, the connection cap and the shutdown deadline.
+    pub server: ServerSettings,
+    /// `--sync-every`: keep the database current from a CoinGecko v3 source.
+    pub sync: Option<PeriodicSync>,
 }
 
 /// Who may write, and how much at once.
@@ -62,6 +68,8 @@ pub struct Application {
     api_keys: ApiKeys,
     max_body_bytes: usize,
     generation_poll: Duration,
+    server: ServerSettings,
+    sync: Option<PeriodicSync>,
 }
 
 impl Application {
@@ -70,6 +78,9 @@ impl Application {
     pub async fn build(config: AppConfig) -> anyhow::Result<Application> {
         // Before the first import, so /metrics counts the rows of the startup import too.
         crate::telemetry::metrics_handle();
+        // Before anything opens files: the connection cap is derived from this limit.
+        let files = crate::server::raise_open_file_limit();
+        tracing::debug!(?files, "open-file limit");
         let store = Store::connect(&config.store)
             .await
             .context("cannot open the database")?;
@@ -106,6 +117,8 @@ impl Application {
             api_keys,
             max_body_bytes: config.writes.max_body_bytes,
             generation_poll: config.cache.generation_poll,
+            server: config.server,
+            sync: config.sync,
         })
     }
 
@@ -131,7 +144,8 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// the shutdown timeout.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -146,13 +160,37 @@ impl Application {
         let _background = self
             .cache
             .spawn_background(self.store.clone(), self.generation_poll);
-        tracing::info!(addr = %self.local_addr, database = self.store.backend(), "krispyto is serving");
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the server stopped with an error")?;
+        // Aborted when dropped, at the end of this function: the sync stops with the server
+        // (a sync cut short leaves whole coins behind: each is its own transaction).
+        let _sync = self.sync.clone().map(|periodic| {
+            let (store, cache) = (self.store.clone(), self.cache.clone());
+            AbortOnDrop(tokio::spawn(crate::sync::run_periodically(
+                store,
+                periodic,
+                move |generation| {
+                    let cache = cache.clone();
+                    async move { cache.data_changed(generation).await }
+                },
+            )))
+        });
+        tracing::info!(
+            addr = %self.local_addr,
+            database = self.store.backend(),
+            max_connections = self.server.connection_cap(),
+            "krispyto is serving"
+        );
+        crate::server::serve(self.listener, app, &self.server, shutdown).await;
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// A task that ends when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 pub fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -31,5 +31,6 @@ pub fn coin(id: i64, name: &str, symbol: &str) -> Currency {
         id,
         name: name.into(),
         symbol: Symbol::parse(symbol).unwrap(),
+        coin_id: CoinId::for_name(name, |_| false),
     }
 }

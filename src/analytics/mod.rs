@@ -2,6 +2,7 @@
 //! everything is unit-tested on hand-made records.
 
 pub mod candles;
+pub mod coingecko;
 pub mod coins;
 pub mod dashboard;
 pub mod markets;

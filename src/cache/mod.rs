@@ -153,6 +153,12 @@ impl<V> Clone for Cache<V> {
     }
 }
 
+/// What one L1 entry costs beyond its key and value: the `Arc` header, moka's entry (its
+/// node in the access-order deque, the hash table slot, the expiry timestamps and the
+/// frequency sketch's share) and the allocator's rounding of each allocation. Charged so
+/// that many small answers cannot hold several times `max_bytes`.
+pub const L1_ENTRY_OVERHEAD_BYTES: usize = 320;
+
 struct Inner<V> {
     l1: moka::future::Cache<String, Arc<V>>,
     l2: Option<Arc<RedisLevel>>,
@@ -168,7 +174,10 @@ impl<V: Cached> Cache<V> {
         let l1 = moka::future::Cache::builder()
             .max_capacity(settings.max_bytes)
             .weigher(|key: &String, value: &Arc<V>| {
-                let bytes = key.len() + value.weight() + std::mem::size_of::<V>();
+                let bytes = key.capacity()
+                    + value.weight()
+                    + std::mem::size_of::<V>()
+                    + L1_ENTRY_OVERHEAD_BYTES;
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
             .time_to_live(settings.ttl)
@@ -199,6 +208,18 @@ impl<V: Cached> Cache<V> {
     /// The data generation this instance serves.
     pub fn generation(&self) -> &Generation {
         &self.inner.generation
+    }
+
+    /// The bytes L1 is charged for what it holds now (at most the configured maximum).
+    pub async fn l1_bytes(&self) -> u64 {
+        // moka applies inserts and evictions to its size in batches: settle them first.
+        self.inner.l1.run_pending_tasks().await;
+        self.inner.l1.weighted_size()
+    }
+
+    /// The configured maximum of [`Cache::l1_bytes`].
+    pub fn l1_max_bytes(&self) -> u64 {
+        self.inner.l1.policy().max_capacity().unwrap_or(0)
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -311,5 +332,52 @@ impl Drop for BackgroundTasks {
         for task in &self.0 {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    /// A tiny value: what thousands of small answers (a 404 body, a short search) look like.
+    struct Tiny;
+
+    impl Cached for Tiny {
+        fn weight(&self) -> usize {
+            16
+        }
+        fn encode(&self) -> Vec<u8> {
+            Vec::new()
+        }
+        fn decode(_: Vec<u8>) -> Option<Self> {
+            Some(Tiny)
+        }
+    }
+
+    /// Small entries cost mostly overhead (the Arc, moka's node, allocator rounding): charged
+    /// only their bytes, 20,000 of them fit in 1 MiB "of cache" while taking several MiB of
+    /// memory. Charged their overhead, the count stays within what the bytes pay for.
+    #[tokio::test]
+    async fn small_entries_are_charged_their_overhead() {
+        let max_bytes = 1024 * 1024;
+        let settings = CacheSettings {
+            max_bytes,
+            ..CacheSettings::default()
+        };
+        let cache: Cache<Tiny> = Cache::build(&settings, 1).await.unwrap();
+        for i in 0..20_000 {
+            let key = CacheKey::new("test").param("i", i);
+            let _ = cache
+                .get_or_compute::<(), _, _>(&key, || async { Ok(Tiny) })
+                .await;
+        }
+        let bytes = cache.l1_bytes().await;
+        let entries = cache.inner.l1.entry_count();
+        assert!(bytes <= max_bytes, "{bytes}");
+        assert!(
+            entries as usize <= max_bytes as usize / L1_ENTRY_OVERHEAD_BYTES,
+            "{entries} entries in {max_bytes} bytes"
+        );
+        assert_eq!(cache.l1_max_bytes(), max_bytes);
     }
 }

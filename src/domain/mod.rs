@@ -11,6 +11,6 @@ mod coin;
 mod date;
 mod record;
 
-pub use coin::{CoinName, Currency, Symbol, MAX_NAME_LEN, MAX_SYMBOL_LEN};
+pub use coin::{CoinId, CoinName, Currency, Symbol, MAX_COIN_ID_LEN, MAX_NAME_LEN, MAX_SYMBOL_LEN};
 pub use date::{RecordDate, DATE_FORMAT};
 pub use record::{DailyRecord, PriceField, RecordViolation, MAX_RECORD_VALUE};

@@ -30,7 +30,10 @@ impl Answer {
     /// A 200 with `value` as its JSON body.
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Answer {
         // Our answers are structs and lists with string keys: serializing them cannot fail.
-        let body = serde_json::to_vec(value).expect("a response body serializes to JSON");
+        let mut body = serde_json::to_vec(value).expect("a response body serializes to JSON");
+        // The Vec grew by doubling: up to twice the body's length is allocated, and a cached
+        // Bytes keeps all of it. Held in the cache for minutes, it is worth one copy.
+        body.shrink_to_fit();
         Answer::new(
             StatusCode::OK,
             Some(HeaderValue::from_static("application/json")),

@@ -266,7 +266,6 @@ fn group_by_coin<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Symbol;
 
     fn params(pairs: &[(&str, &str)]) -> DashboardParams {
         let pairs: HashMap<String, String> = pairs
@@ -357,21 +356,9 @@ mod tests {
     #[test]
     fn ids_resolve_by_symbol_first_then_by_name() {
         let currencies = vec![
-            Currency {
-                id: 1,
-                name: "Bitcoin".into(),
-                symbol: Symbol::parse("BTC").unwrap(),
-            },
-            Currency {
-                id: 2,
-                name: "EOS".into(),
-                symbol: Symbol::parse("EOS").unwrap(),
-            },
-            Currency {
-                id: 3,
-                name: "Binance Coin".into(),
-                symbol: Symbol::parse("BNB").unwrap(),
-            },
+            crate::test_support::coin(1, "Bitcoin", "BTC"),
+            crate::test_support::coin(2, "EOS", "EOS"),
+            crate::test_support::coin(3, "Binance Coin", "BNB"),
         ];
         let sel =
             CoinSelection::Listed(vec!["bitcoin".into(), "btc".into(), "binance coin".into()]);

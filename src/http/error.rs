@@ -45,6 +45,12 @@ pub enum ApiError {
              KRISPYTO_MAX_BODY_BYTES). Nothing was written."
     )]
     PayloadTooLarge { limit: usize },
+    /// 414: the path and query are longer than this server reads.
+    #[error("{0}")]
+    UriTooLong(String),
+    /// 431: the headers are larger than this server reads.
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// 415: the body is not in a media type the route reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -59,7 +65,18 @@ pub enum ApiError {
     Unavailable(StoreError),
     /// 500: the store failed; the message says what to do, the cause goes to the log.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+/// A database that cannot be reached is a 503 (temporary, not the request's fault: clients
+/// and load balancers retry or hold traffic); any other store failure a 500.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => ApiError::Unavailable(error),
+            other => ApiError::Store(other),
+        }
+    }
 }
 
 /// The body of every error answer (the original frontend shows `error` to the user).
@@ -74,8 +91,15 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvalidBody {
     pub error: String,
+    /// The first problems found, at most [`MAX_LISTED_PROBLEMS`].
     pub invalid: Vec<Problem>,
+    /// How many problems were found in all (more than `invalid` lists when over the cap).
+    pub total: usize,
 }
+
+/// The most problems a 422 lists: a 1 MiB body of bad records would otherwise be answered
+/// with tens of MB.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
 
 /// One reason a body is refused: which record (by index in the array), which field, why.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,6 +120,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) | ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -223,6 +249,7 @@ mod tests {
         let invalid = ApiError::Invalid(InvalidBody {
             error: "bad".into(),
             invalid: Vec::new(),
+            total: 0,
         });
         assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(invalid.to_string(), "bad");

@@ -77,6 +77,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         metrics::gauge!(metric::DB_POOL_CONNECTIONS, "state" => pool_state)
             .set(f64::from(connections));
     }
+    metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "used")
+        .set(state.cache.l1_bytes().await as f64);
+    metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "max").set(state.cache.l1_max_bytes() as f64);
+    if let Some(bytes) = crate::telemetry::resident_bytes() {
+        metrics::gauge!(metric::PROCESS_RESIDENT_BYTES).set(bytes as f64);
+    }
     let handle = metrics_handle();
     // Histograms are drained into the exposition at upkeep; scraping is a fine moment.
     handle.run_upkeep();

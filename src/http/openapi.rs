@@ -36,6 +36,15 @@ use super::ApiError;
             exactly as its React frontend calls them."),
         (name = "v1", description = "The read API: coins, candles, markets, search and \
             statistics. Errors are `{\"error\": \"...\"}` with the right 4xx."),
+        (name = "data", description = "Bulk downloads, streamed from the database as they are \
+            read (never cached, never held whole in memory)."),
+        (name = "coingecko", description = "CoinGecko's public API v3 over the daily records \
+            (shared/COINGECKO.md): code written for CoinGecko (pycoingecko, the official SDKs) \
+            works with only its base URL changed to `/api/v3`. The close of day D is observed at \
+            D+1 00:00 UTC; \"now\" is the end of the latest day held. Errors are \
+            `{\"error\": \"...\"}`: 404 `coin not found`, 400 `invalid vs_currency`, or a 400 \
+            naming the parameter. Every path also answers with a trailing slash; CoinGecko key \
+            headers and parameters are accepted and ignored."),
         (name = "service", description = "Probes, metrics and this description."),
         (name = "web", description = "The web dashboard: one HTML page and its assets, \
             served from the binary."),
@@ -76,7 +85,7 @@ pub fn spec() -> &'static OpenApiDocument {
 }
 
 /// The tags whose GET routes answer through the read cache (`ResponseCache::respond`).
-const CACHED_TAGS: [&str; 2] = ["compatibility", "v1"];
+const CACHED_TAGS: [&str; 3] = ["compatibility", "v1", "coingecko"];
 
 /// Every read answered through the cache takes `If-None-Match`, sends `ETag` and
 /// `Cache-Control` with a 200, and answers 304 when the ETag matches. Described here once for

@@ -25,6 +25,10 @@ pub enum CoinSelection {
     Listed(Vec<String>),
 }
 
+/// The most coins an `id`/`ids` list may name (repeats counted): far more than a screen
+/// shows, far below SQLite's 32,766 bound values per statement.
+pub const MAX_LISTED_COINS: usize = 1000;
+
 impl CoinSelection {
     /// Parses `all` (any case) or a comma-separated list; empty items are ignored.
     pub fn parse(parameter: &str, raw: Option<&str>) -> Result<CoinSelection, ApiError> {
@@ -38,9 +42,24 @@ impl CoinSelection {
         if raw.eq_ignore_ascii_case("all") {
             return Ok(CoinSelection::All);
         }
-        let mut listed: Vec<String> = Vec::new();
-        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            if !listed.iter().any(|seen| seen.eq_ignore_ascii_case(item)) {
+        let items: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if items.len() > MAX_LISTED_COINS {
+            return Err(ApiError::BadRequest(format!(
+                "The '{parameter}' parameter lists {} coins; at most {MAX_LISTED_COINS} are \
+                 allowed in one request: use '{parameter}=all', or split the list.",
+                items.len()
+            )));
+        }
+        // A set of the lowercased ids: linear, where comparing each with all before was
+        // quadratic.
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        let mut listed: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            if seen.insert(item.to_ascii_lowercase()) {
                 listed.push(item.to_owned());
             }
         }

@@ -1,6 +1,7 @@
 //! The write API (API key required):
 //!
-//! - `PUT /api/v1/coins/{symbol}` with `{"name": "..."}` creates the coin (201) or renames it (200).
+//! - `PUT /api/v1/coins/{symbol}` with `{"name": "...", "id": "..."}` (`id` optional: the coin's
+//!   `/api/v3` id) creates the coin (201) or renames it (200).
 //! - `POST /api/v1/coins/{symbol}/records` with a JSON array of
 //!   `{"date","open","high","low","close","volume","market_cap"}` upserts daily records, all or
 //!   none, with exactly the importer's validation; 200 with the counts.
@@ -22,9 +23,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{ErrorBody, InvalidBody, Problem};
+use super::error::{ErrorBody, InvalidBody, Problem, MAX_LISTED_PROBLEMS};
 use super::{ApiError, AppState};
-use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
+use crate::domain::{CoinId, CoinName, DailyRecord, RecordDate, Symbol};
 use crate::store::{CoinUpdate, StoreError};
 
 /// The fields of a record in the write API, in the order error messages list them.
@@ -50,10 +51,14 @@ fn write_failed(error: StoreError) -> ApiError {
 }
 
 /// A 422 for a body whose content is refused.
-fn invalid(error: String, problems: Vec<Problem>) -> ApiError {
+/// Lists at most [`MAX_LISTED_PROBLEMS`] of `problems`, with their total.
+fn invalid(error: String, mut problems: Vec<Problem>) -> ApiError {
+    let total = problems.len();
+    problems.truncate(MAX_LISTED_PROBLEMS);
     ApiError::Invalid(InvalidBody {
         error,
         invalid: problems,
+        total,
     })
 }
 
@@ -70,6 +75,14 @@ struct CoinBody {
         example = "Bitcoin"
     )]
     name: CoinName,
+    /// The coin's `/api/v3` id: lowercase letters, digits, '-', '_' or '.', unique. Default:
+    /// the stored id, or for a new coin its CoinGecko id (known coins) or a slug of the name.
+    #[schema(
+        value_type = Option<String>,
+        pattern = r"^\s*[a-z0-9][a-z0-9._-]{0,99}\s*$",
+        example = "bitcoin"
+    )]
+    id: Option<CoinId>,
 }
 
 /// A coin as written.
@@ -80,6 +93,9 @@ struct WrittenCoin {
     symbol: Symbol,
     #[schema(value_type = String, example = "Bitcoin")]
     name: CoinName,
+    /// The coin's `/api/v3` id.
+    #[schema(value_type = String, example = "bitcoin")]
+    id: CoinId,
 }
 
 /// What a records write did.
@@ -109,10 +125,11 @@ struct WrittenRecords {
         (status = 201, description = "The coin was created.", body = WrittenCoin,
             headers(("Location" = String, description = "The coin's URL."))),
         (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
         (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
         (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
-        (status = 409, description = "The name belongs to another coin.", body = ErrorBody),
+        (status = 409, description = "The name or the id belongs to another coin.", body = ErrorBody),
         (status = 413, description = "The body is larger than the server accepts.", body = ErrorBody),
         (status = 422, description = "The body is JSON but not a valid coin.", body = InvalidBody),
         (status = 500, description = "The database cannot be written.", body = ErrorBody),
@@ -124,18 +141,26 @@ pub async fn put_coin(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (symbol, body) = authorized_write(&state, symbol, request).await?;
-    let CoinBody { name } = parse_coin_body(&body)?;
+    let CoinBody { name, id } = parse_coin_body(&body)?;
     let summary = state
         .store
         .apply(&[CoinUpdate {
             symbol: symbol.clone(),
             name: Some(name.clone()),
+            coin_id: id,
             records: Vec::new(),
         }])
         .await
         .map_err(write_failed)?;
     state.cache.data_changed(summary.generation).await;
-    let coin = Json(WrittenCoin { symbol, name });
+    // The id as stored: the one given, or the one kept or made for the coin.
+    let id = state
+        .store
+        .currency_by_symbol(&symbol)
+        .await?
+        .map(|coin| coin.coin_id)
+        .ok_or_else(|| ApiError::Internal("the coin just written cannot be read back".into()))?;
+    let coin = Json(WrittenCoin { symbol, name, id });
     if summary.coins_created > 0 {
         let location = HeaderValue::from_str(&format!("/api/v1/coins/{}", coin.symbol))
             .map_err(|_| ApiError::BadRequest("the symbol cannot be a URL".into()))?;
@@ -162,6 +187,7 @@ pub async fn put_coin(
     responses(
         (status = 200, description = "What the write did.", body = WrittenRecords),
         (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
         (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
         (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
@@ -203,6 +229,7 @@ pub async fn post_records(
         .apply(&[CoinUpdate {
             symbol,
             name: None,
+            coin_id: None,
             records,
         }])
         .await
@@ -224,9 +251,39 @@ async fn authorized_write(
     request: Request,
 ) -> Result<(Symbol, Bytes), ApiError> {
     state.api_keys.authorize(request.headers())?;
+    require_json(request.headers())?;
     let symbol = path_symbol(symbol)?;
     let body = read_body(request, state.max_body_bytes).await?;
     Ok((symbol, body))
+}
+
+/// Writes read JSON only: a body sent as a form or as text is refused (415) before it is
+/// read, rather than guessed at.
+fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Ok(());
+    }
+    let sent = if content_type.is_empty() {
+        "no Content-Type".to_owned()
+    } else {
+        format!("Content-Type '{content_type}'")
+    };
+    Err(ApiError::UnsupportedMediaType(format!(
+        "The body was sent with {sent}; writes take JSON: send 'Content-Type: \
+         application/json'. Nothing was written."
+    )))
 }
 
 fn path_symbol(symbol: Result<Path<String>, PathRejection>) -> Result<Symbol, ApiError> {
@@ -265,7 +322,7 @@ fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     })
 }
 
-/// The `name` of a `PUT` body, a [`CoinName`] like the importer's.
+/// The `name` of a `PUT` body, a [`CoinName`] like the importer's, and its optional `id`.
 fn parse_coin_body(body: &[u8]) -> Result<CoinBody, ApiError> {
     let invalid = |field: &str, reason: String| {
         invalid(
@@ -283,22 +340,35 @@ fn parse_coin_body(body: &[u8]) -> Result<CoinBody, ApiError> {
             "the body must be a JSON object {\"name\": \"...\"}".into(),
         ));
     };
-    if let Some(unknown) = object.keys().find(|k| k.as_str() != "name") {
+    if let Some(unknown) = object.keys().find(|k| !matches!(k.as_str(), "name" | "id")) {
         return Err(invalid(
             unknown,
-            "is not a coin field; the only field is 'name'".into(),
+            "is not a coin field; the fields are 'name' and 'id' (optional)".into(),
         ));
     }
-    match object.get("name") {
+    let coin_id = match object.get("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(raw)) => {
+            Some(CoinId::parse(raw).map_err(|reason| invalid("id", reason))?)
+        }
+        Some(other) => {
+            return Err(invalid(
+                "id",
+                format!("must be a string, not {}", json_kind(other)),
+            ))
+        }
+    };
+    let name = match object.get("name") {
         None => Err(invalid("name", "is missing".into())),
-        Some(Value::String(name)) => CoinName::parse(name)
-            .map(|name| CoinBody { name })
-            .map_err(|reason| invalid("name", reason)),
+        Some(Value::String(name)) => {
+            CoinName::parse(name).map_err(|reason| invalid("name", reason))
+        }
         Some(other) => Err(invalid(
             "name",
             format!("must be a string, not {}", json_kind(other)),
         )),
-    }
+    }?;
+    Ok(CoinBody { name, id: coin_id })
 }
 
 /// Every record of the body, validated as the importer validates CSV rows, sorted by date.
@@ -557,10 +627,18 @@ mod tests {
         assert_eq!(
             parse_coin_body(br#"{"name": "  Bitcoin "}"#)
                 .ok()
-                .map(|body| body.name.to_string()),
-            Some("Bitcoin".into())
+                .map(|body| (body.name.to_string(), body.id)),
+            Some(("Bitcoin".into(), None))
+        );
+        assert_eq!(
+            parse_coin_body(br#"{"name": "Bitcoin", "id": " bitcoin "}"#)
+                .ok()
+                .and_then(|body| body.id),
+            Some(CoinId::parse("bitcoin").unwrap())
         );
         for body in [
+            r#"{"name": "x", "id": "Not An Id"}"#,
+            r#"{"name": "x", "id": 5}"#,
             r#"{}"#,
             r#"{"name": ""}"#,
             r#"{"name": 5}"#,

@@ -87,22 +87,46 @@ pub enum Progress {
     Hidden,
 }
 
-/// Reads, checks and writes everything in `sources` as one transaction.
+/// What an import may do beyond adding and updating records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Rename a stored coin when a file gives its symbol another name. Off by default: a
+    /// file whose symbol happens to be a real coin's (a synthetic data set, a typo) would
+    /// otherwise rename that coin and overwrite its rows.
+    pub allow_rename: bool,
+}
+
+/// Reads, checks and writes everything in `sources` as one transaction; refuses to rename a
+/// stored coin.
 pub async fn import(
     store: &Store,
     sources: &[Source],
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
+    import_with(store, sources, progress, ImportOptions::default()).await
+}
+
+/// [`import`] with options.
+pub async fn import_with(
+    store: &Store,
+    sources: &[Source],
+    progress: Progress,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     let inputs = source::resolve(sources).await?;
     let bar = progress_bar(progress, inputs.iter().map(CsvInput::size).sum());
     let parse_bar = bar.clone();
-    let (files, updates) = tokio::task::spawn_blocking(move || parse_all(&inputs, &parse_bar))
-        .await
-        .map_err(|e| ImportError::Source {
-            source_name: "import".into(),
-            reason: format!("stopped unexpectedly: {e}"),
-        })??;
+    let (files, updates, named_at) =
+        tokio::task::spawn_blocking(move || parse_all(&inputs, &parse_bar))
+            .await
+            .map_err(|e| ImportError::Source {
+                source_name: "import".into(),
+                reason: format!("stopped unexpectedly: {e}"),
+            })??;
+    if !options.allow_rename {
+        refuse_renames(store, &updates, &named_at).await?;
+    }
 
     let rows: usize = updates.iter().map(|u| u.records.len()).sum();
     bar.set_style(spinner_style());
@@ -136,10 +160,47 @@ fn count_imported_rows(summary: &WriteSummary) {
 /// Inputs are parsed on all cores (parsing is most of an import's CPU time at millions of
 /// rows), then merged one by one in input order, so the outcome, including which error is
 /// reported first, is the same as parsing them one after the other.
+/// Where each coin's name was first given: file and line.
+type NamedAt = BTreeMap<Symbol, (String, u64)>;
+
+/// Refuses, naming the file and line, a coin whose symbol is stored under another name.
+/// Checked before the write transaction starts, so nothing is written.
+async fn refuse_renames(
+    store: &Store,
+    updates: &[CoinUpdate],
+    named_at: &NamedAt,
+) -> Result<(), ImportError> {
+    let stored = store.currencies().await?;
+    for update in updates {
+        let Some(name) = &update.name else { continue };
+        let Some(existing) = stored.iter().find(|c| c.symbol == update.symbol) else {
+            continue;
+        };
+        if existing.name != name.as_str() {
+            let (file, line) = named_at
+                .get(&update.symbol)
+                .cloned()
+                .unwrap_or_else(|| ("the input".into(), 0));
+            return Err(ImportError::Row {
+                file,
+                line,
+                column: "Name".into(),
+                reason: format!(
+                    "the database holds {} as '{}', this file names it '{name}'; importing it \
+                     would rename that coin and overwrite its rows. Fix the symbol, or run \
+                     the import with --allow-rename if the rename is meant",
+                    update.symbol, existing.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn parse_all(
     inputs: &[CsvInput],
     bar: &ProgressBar,
-) -> Result<(usize, Vec<CoinUpdate>), ImportError> {
+) -> Result<(usize, Vec<CoinUpdate>, NamedAt), ImportError> {
     // File indexes are fixed up front: input i's j-th file is first_index[i] + j.
     let mut first_index = Vec::with_capacity(inputs.len());
     let mut files = 0;
@@ -162,11 +223,18 @@ fn parse_all(
             return Err(error);
         }
     }
+    let named_at: NamedAt = coins
+        .values()
+        .map(|coin| {
+            let (file, line) = coin.named_at;
+            (coin.symbol.clone(), (file_names[file].clone(), line))
+        })
+        .collect();
     let updates = coins
         .into_values()
         .map(|coin| into_update(coin, &file_names))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((file_names.len(), updates))
+    Ok((file_names.len(), updates, named_at))
 }
 
 /// One input's files as parsed, in order, up to the first that could not be read or parsed.
@@ -289,6 +357,7 @@ fn into_update(mut coin: CoinRows, file_names: &[String]) -> Result<CoinUpdate, 
     Ok(CoinUpdate {
         symbol: coin.symbol,
         name: Some(coin.name),
+        coin_id: None,
         records,
     })
 }

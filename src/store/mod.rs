@@ -2,6 +2,7 @@
 //! hold the statements of each backend, and this file picks one from `DATABASE_URL` and
 //! holds the logic both share (how an import is applied, how errors are classified).
 
+pub mod database_url;
 mod postgres;
 mod sqlite;
 mod write;
@@ -9,15 +10,16 @@ mod write;
 use std::time::Duration;
 
 use chrono::{Datelike, Days, NaiveDate};
+use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
 use crate::analytics::percent::AS_OF_MAX_AGE_DAYS;
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 pub use write::{CoinUpdate, WriteSummary};
 
 /// Every statement that reads coins starts here, so the columns match `CurrencyRow`.
-const SELECT_CURRENCY: &str = "SELECT id, name, symbol FROM currency";
+const SELECT_CURRENCY: &str = "SELECT id, name, symbol, coin_id FROM currency";
 
 /// From this many rows in one write, a backend prepares a bulk load (drops and rebuilds
 /// secondary indexes): below it, maintaining the indexes row by row is cheaper.
@@ -29,6 +31,7 @@ pub(crate) enum CurrencyKey<'a> {
     Id(i64),
     Symbol(&'a Symbol),
     Name(&'a str),
+    CoinId(&'a CoinId),
 }
 
 impl CurrencyKey<'_> {
@@ -38,6 +41,7 @@ impl CurrencyKey<'_> {
             CurrencyKey::Id(_) => "id",
             CurrencyKey::Symbol(_) => "symbol",
             CurrencyKey::Name(_) => "name",
+            CurrencyKey::CoinId(_) => "coin_id",
         };
         format!("{SELECT_CURRENCY} WHERE {column} = {placeholder}")
     }
@@ -62,8 +66,12 @@ pub struct StoreOptions {
 /// What went wrong in the store, classified for the callers that must tell users what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("DATABASE_URL '{0}' is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
+    /// `DATABASE_URL` is malformed; the message names the wrong part, never the password.
+    #[error("{0}")]
     UnsupportedUrl(String),
+    /// The first connection failed: the message has the root cause and what to do.
+    #[error("{0}")]
+    Connect(String),
     #[error(
         "the database cannot be reached ({0}); check DATABASE_URL and that the database is running"
     )]
@@ -120,13 +128,20 @@ impl Store {
     /// Opens the database named by `options.database_url`, creating a SQLite file if missing.
     pub async fn connect(options: &StoreOptions) -> StoreResult<Store> {
         let url = options.database_url.trim();
-        if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(sqlite::connect(url, options).await?))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(postgres::connect(url, options).await?))
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
-        }
+        let result = match database_url::backend(url).map_err(StoreError::UnsupportedUrl)? {
+            database_url::Backend::Sqlite => sqlite::connect(url, options).await.map(Store::Sqlite),
+            database_url::Backend::Postgres => {
+                postgres::connect(url, options).await.map(Store::Postgres)
+            }
+        };
+        // Whatever a driver put in its message, the password does not get out.
+        result.map_err(|error| match error {
+            StoreError::UnsupportedUrl(message) => {
+                StoreError::UnsupportedUrl(database_url::scrub(&message, url))
+            }
+            StoreError::Connect(message) => StoreError::Connect(database_url::scrub(&message, url)),
+            other => StoreError::Connect(database_url::scrub(&other.to_string(), url)),
+        })
     }
 
     /// "sqlite" or "postgres", for logs and metrics.
@@ -142,6 +157,12 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        // Migration 0004 added coin ids and set the known ones; the others are slugs, which
+        // are made here (SQLite has no regular expressions). A no-op once every coin has one.
+        match self {
+            Store::Sqlite(pool) => sqlite::fill_missing_coin_ids(pool).await?,
+            Store::Postgres(pool) => postgres::fill_missing_coin_ids(pool).await?,
         }
         Ok(())
     }
@@ -365,6 +386,23 @@ impl Store {
         }
     }
 
+    /// Each coin's highest and lowest daily close on or before `up_to`, each reached earliest,
+    /// for the given coins (every coin when `None`), ordered by coin id: coins with a record
+    /// by then only. One query, two index probes per coin.
+    pub async fn close_extremes(
+        &self,
+        currency_ids: Option<&[i64]>,
+        up_to: NaiveDate,
+    ) -> StoreResult<Vec<CloseExtremes>> {
+        if currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::close_extremes(pool, currency_ids, up_to).await,
+            Store::Postgres(pool) => postgres::close_extremes(pool, currency_ids, up_to).await,
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -378,6 +416,45 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlite::generation(pool).await,
             Store::Postgres(pool) => postgres::generation(pool).await,
+        }
+    }
+
+    /// The records of the selected coins, ordered by coin id then date, read by one query
+    /// whose rows are decoded as they arrive and handed over in batches of
+    /// [`STREAM_BATCH_ROWS`]: memory stays constant however many rows there are (an export
+    /// of millions of rows). The query runs in a task of its own, so reading the database and
+    /// writing out the previous batch overlap; at most [`STREAM_BATCHES_IN_FLIGHT`] batches wait
+    /// to be taken. Dropping the stream (a client that hangs up) stops the query.
+    pub fn stream_records(
+        &self,
+        selection: RecordSelection,
+    ) -> impl Stream<Item = StoreResult<Vec<(i64, DailyRecord)>>> + Send + 'static {
+        let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_BATCHES_IN_FLIGHT);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let result = match &store {
+                Store::Sqlite(pool) => sqlite::stream_records(pool, &selection, &sender).await,
+                Store::Postgres(pool) => postgres::stream_records(pool, &selection, &sender).await,
+            };
+            if let Err(error) = result {
+                // The receiver may be gone already; then nobody is left to tell.
+                let _ = sender.send(Err(error)).await;
+            }
+        });
+        futures::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|batch| (batch, receiver))
+        })
+    }
+
+    /// The right to run a periodic sync: on PostgreSQL a session-level advisory lock, so that
+    /// of several replicas on one database only one syncs at a time (`None`: another holds
+    /// it). On SQLite there is one server per file, so it is always granted.
+    pub async fn try_sync_lock(&self) -> StoreResult<Option<SyncLock>> {
+        match self {
+            Store::Sqlite(_) => Ok(Some(SyncLock(None))),
+            Store::Postgres(pool) => Ok(postgres::try_advisory_lock(pool, SYNC_LOCK_KEY)
+                .await?
+                .map(|conn| SyncLock(Some(conn)))),
         }
     }
 
@@ -434,6 +511,66 @@ impl SeedLock {
     }
 }
 
+/// The advisory lock key of the periodic sync ("krispyto sync" in ASCII, as a number no other
+/// application is likely to pick).
+const SYNC_LOCK_KEY: i64 = 0x6B72_6973_7379_6E63;
+
+/// Held while a periodic sync runs (see [`Store::try_sync_lock`]). The lock lives in a
+/// connection of its own, outside the pool: if this is dropped without `release`, closing the
+/// connection ends the session, and PostgreSQL releases the lock with it.
+pub struct SyncLock(Option<sqlx::PgConnection>);
+
+impl SyncLock {
+    /// Releases the lock (closes its connection).
+    pub async fn release(self) {
+        if let Some(conn) = self.0 {
+            postgres::release_advisory_lock(conn, SYNC_LOCK_KEY).await;
+        }
+    }
+}
+
+/// Which records [`Store::stream_records`] reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSelection {
+    /// These coins only (by id); every coin when `None`.
+    pub currency_ids: Option<Vec<i64>>,
+    /// First and last day, each bound open when `None`.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Rows per batch of [`Store::stream_records`]: large enough that handing a batch over costs
+/// nothing per row, small enough (~60 KB) that a few in flight are no memory at all.
+pub const STREAM_BATCH_ROWS: usize = 1_024;
+
+/// Batches read ahead of the consumer before the query waits for it.
+pub const STREAM_BATCHES_IN_FLIGHT: usize = 4;
+
+/// Where a streaming query sends its batches.
+type BatchSender = tokio::sync::mpsc::Sender<StoreResult<Vec<(i64, DailyRecord)>>>;
+
+/// Decodes `rows` into batches and sends them on; stops early, without error, when the
+/// receiver is gone (nobody wants the rest).
+async fn forward_batches<S>(mut rows: S, sender: &BatchSender) -> StoreResult<()>
+where
+    S: Stream<Item = Result<RecordRow, sqlx::Error>> + Unpin,
+{
+    let mut batch = Vec::with_capacity(STREAM_BATCH_ROWS);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(row.into_pair()?);
+        if batch.len() == STREAM_BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH_ROWS));
+            if sender.send(Ok(full)).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(Ok(batch)).await;
+    }
+    Ok(())
+}
+
 /// The days a coin's records cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoinSpan {
@@ -450,6 +587,53 @@ pub struct AllTimeHigh {
     pub currency_id: i64,
     pub price: f64,
     pub date: NaiveDate,
+}
+
+/// A coin's highest and lowest daily close up to some day, each with the earliest day it
+/// was reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CloseExtremes {
+    pub currency_id: i64,
+    pub highest: f64,
+    pub highest_date: NaiveDate,
+    pub lowest: f64,
+    pub lowest_date: NaiveDate,
+}
+
+impl CloseExtremes {
+    fn from_row(
+        (currency_id, highest, highest_date, lowest, lowest_date): (
+            i64,
+            f64,
+            NaiveDate,
+            f64,
+            NaiveDate,
+        ),
+    ) -> CloseExtremes {
+        CloseExtremes {
+            currency_id,
+            highest,
+            highest_date,
+            lowest,
+            lowest_date,
+        }
+    }
+}
+
+/// The ids to give the coins (id, name, stored id) that have none, taking care that every id
+/// stays unique.
+fn missing_coin_ids(coins: Vec<(i64, String, Option<String>)>) -> Vec<(i64, CoinId)> {
+    let mut taken: std::collections::HashSet<String> =
+        coins.iter().filter_map(|(_, _, id)| id.clone()).collect();
+    let mut assigned = Vec::new();
+    for (id, name, stored) in coins {
+        if stored.is_none() {
+            let coin_id = CoinId::for_name(&name, |candidate| taken.contains(candidate));
+            taken.insert(coin_id.as_str().to_owned());
+            assigned.push((id, coin_id));
+        }
+    }
+    assigned
 }
 
 /// A record row as read back from either backend.
@@ -505,6 +689,8 @@ struct CurrencyRow {
     id: i64,
     name: String,
     symbol: String,
+    /// Set on every row once `Store::migrate` has run.
+    coin_id: Option<String>,
 }
 
 impl CurrencyRow {
@@ -515,10 +701,15 @@ impl CurrencyRow {
                 self.id
             ))
         })?;
+        let coin_id = match self.coin_id {
+            Some(id) => CoinId::from_stored(id),
+            None => CoinId::for_name(&self.name, |_| false),
+        };
         Ok(Currency {
             id: self.id,
             name: self.name,
             symbol,
+            coin_id,
         })
     }
 }

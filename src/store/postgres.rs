@@ -6,14 +6,15 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
-    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
-    StoreResult, SELECT_CURRENCY,
+    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
+    SELECT_CURRENCY,
 };
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
 /// the bound arrays a few MB.
@@ -21,8 +22,35 @@ const BATCH_ROWS: usize = 20_000;
 
 pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<PgPool> {
     let connect = PgConnectOptions::from_str(url)
-        .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?
+        .map_err(|error| {
+            StoreError::UnsupportedUrl(format!(
+                "DATABASE_URL ({}) is not valid: {}",
+                super::database_url::redact(url),
+                config_reason(&error)
+            ))
+        })?
         .application_name("krispyto");
+    // One plain connection first: the pool retries a refused connection until its acquire
+    // timeout and then says only "pool timed out", which loses the reason.
+    let first = tokio::time::timeout(
+        FIRST_CONNECT_TIMEOUT,
+        <sqlx::PgConnection as sqlx::Connection>::connect_with(&connect),
+    )
+    .await;
+    match first {
+        Ok(Ok(connection)) => {
+            let _ = sqlx::Connection::close(connection).await;
+        }
+        Ok(Err(error)) => return Err(StoreError::Connect(connect_failure(&connect, &error))),
+        Err(_) => {
+            return Err(StoreError::Connect(format!(
+                "PostgreSQL at {} did not answer within {} s; check DATABASE_URL and that the \
+                 server is running and reachable",
+                server(&connect),
+                FIRST_CONNECT_TIMEOUT.as_secs()
+            )))
+        }
+    }
     Ok(PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
@@ -56,6 +84,64 @@ pub(super) async fn unlock_seed(mut connection: PgConnection) -> StoreResult<()>
     Ok(())
 }
 
+/// How long the first connection may take (a cold server over TLS may take a while; a
+/// refused connection fails at once anyway).
+const FIRST_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The reason of a configuration error, without sqlx's "error with configuration:" prefix.
+fn config_reason(error: &sqlx::Error) -> String {
+    let text = error.to_string();
+    let mut reason = text.as_str();
+    while let Some(rest) = reason.strip_prefix("error with configuration: ") {
+        reason = rest;
+    }
+    reason.replace("`ssl_mode`", "the parameter sslmode")
+}
+
+/// `host:port` (or the socket) the options point at.
+fn server(options: &PgConnectOptions) -> String {
+    match options.get_socket() {
+        Some(socket) => socket.display().to_string(),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    }
+}
+
+/// Why the first connection failed, and what to do about it.
+fn connect_failure(options: &PgConnectOptions, error: &sqlx::Error) -> String {
+    let at = server(options);
+    let user = options.get_username();
+    let database = options.get_database().unwrap_or(user);
+    match error {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("3D000") => format!(
+                "the database '{database}' does not exist on the PostgreSQL server at {at}; \
+                 create it (for example: createdb -h {host} -p {port} -U {user} {database}) \
+                 or fix DATABASE_URL",
+                host = options.get_host(),
+                port = options.get_port(),
+            ),
+            Some("28P01" | "28000") => format!(
+                "PostgreSQL at {at} refused user '{user}': {}; check the user and password in \
+                 DATABASE_URL",
+                db.message()
+            ),
+            _ => format!(
+                "PostgreSQL at {at} refused the connection: {}",
+                db.message()
+            ),
+        },
+        sqlx::Error::Io(io) => format!(
+            "cannot connect to PostgreSQL at {at}: {io}; check DATABASE_URL and that the \
+             server is running"
+        ),
+        sqlx::Error::Tls(tls) => format!(
+            "the TLS handshake with PostgreSQL at {at} failed: {tls}; check the sslmode of \
+             DATABASE_URL"
+        ),
+        other => format!("cannot connect to PostgreSQL at {at}: {other}"),
+    }
+}
+
 pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
     sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
         .fetch_all(pool)
@@ -76,6 +162,7 @@ pub(super) async fn currency<'e>(
         CurrencyKey::Id(id) => query.bind(id),
         CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
         CurrencyKey::Name(name) => query.bind(name),
+        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
     };
     query
         .fetch_optional(executor)
@@ -157,6 +244,64 @@ pub(super) async fn records_between(
     .and_then(RecordRow::into_pairs)
 }
 
+/// Takes the session-level advisory lock `key` on a connection of its own (detached from the
+/// pool, so it never goes back to it holding the lock); `None` when another session holds it.
+pub(super) async fn try_advisory_lock(
+    pool: &PgPool,
+    key: i64,
+) -> StoreResult<Option<PgConnection>> {
+    let mut conn = pool.acquire().await?.detach();
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(key)
+        .fetch_one(&mut conn)
+        .await?;
+    if locked {
+        Ok(Some(conn))
+    } else {
+        let _ = conn.close().await;
+        Ok(None)
+    }
+}
+
+/// Releases the lock and closes the connection (which would release it anyway).
+pub(super) async fn release_advisory_lock(mut conn: PgConnection, key: i64) {
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut conn)
+        .await;
+    let _ = conn.close().await;
+}
+
+pub(super) async fn stream_records(
+    pool: &PgPool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Rows arrive as PostgreSQL sends them and are decoded one by one: the whole answer is
+    // never held, here or in the driver (TCP back-pressure holds the server when we lag).
+    // Only the conditions asked for are in the statement, so the planner sees each shape
+    // (one coin: an index range; every coin: a scan in index order) for what it is.
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE TRUE",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query
+            .push(" AND currency_id = ANY(")
+            .push_bind(ids.clone())
+            .push(")");
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    let rows = query.build_query_as::<RecordRow>().fetch(pool);
+    forward_batches(rows, sender).await
+}
+
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
     Ok(sqlx::query_as(
         "SELECT currency_id, marketcap FROM record WHERE date = $1 ORDER BY currency_id",
@@ -187,6 +332,53 @@ pub(super) async fn all_time_highs(
     .fetch_all(pool)
     .await?;
     Ok(super::latest_per_coin(rows))
+}
+
+pub(super) async fn close_extremes(
+    pool: &PgPool,
+    currency_ids: Option<&[i64]>,
+    up_to: NaiveDate,
+) -> StoreResult<Vec<CloseExtremes>> {
+    // Two probes per coin, one of each record_currency_close_*_idx: the first row on or before
+    // the day in (close desc, date) and in (close, date) order.
+    let rows: Vec<(i64, f64, NaiveDate, f64, NaiveDate)> = sqlx::query_as(
+        "SELECT c.id, hi.close, hi.date, lo.close, lo.date FROM currency c \
+         CROSS JOIN LATERAL (SELECT close, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY close DESC, date LIMIT 1) hi \
+         CROSS JOIN LATERAL (SELECT close, date FROM record \
+             WHERE currency_id = c.id AND date <= $1 \
+             ORDER BY close, date LIMIT 1) lo \
+         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
+         ORDER BY c.id",
+    )
+    .bind(up_to)
+    .bind(currency_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(CloseExtremes::from_row).collect())
+}
+
+/// Gives every coin without an id one (see `CoinId::for_name`), in id order.
+pub(super) async fn fill_missing_coin_ids(pool: &PgPool) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // One writer at a time: two servers starting at once must not both pick ids.
+    sqlx::query("LOCK TABLE currency IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let coins: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, name, coin_id FROM currency ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, coin_id) in missing_coin_ids(coins) {
+        sqlx::query("UPDATE currency SET coin_id = $1 WHERE id = $2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(super) async fn record_count(pool: &PgPool) -> StoreResult<i64> {
@@ -311,14 +503,29 @@ impl WriteTransaction for Writer {
         currency(&mut *self.tx, key).await
     }
 
-    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("INSERT INTO currency (name, symbol) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(symbol.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?,
+    async fn insert_currency(
+        &mut self,
+        symbol: &Symbol,
+        name: &str,
+        coin_id: &CoinId,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO currency (name, symbol, coin_id) VALUES ($1, $2, $3) RETURNING id",
         )
+        .bind(name)
+        .bind(symbol.as_str())
+        .bind(coin_id.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()> {
+        sqlx::query("UPDATE currency SET coin_id = $1 WHERE id = $2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {

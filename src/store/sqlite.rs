@@ -8,17 +8,20 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
 use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
-    AllTimeHigh, CoinSpan, CurrencyKey, CurrencyRow, RecordRow, StoreError, StoreOptions,
-    StoreResult, SELECT_CURRENCY,
+    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
+    SELECT_CURRENCY,
 };
-use crate::domain::{Currency, DailyRecord, Symbol};
+use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
 const INSERT_BATCH_ROWS: usize = 4_000;
 
 pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<SqlitePool> {
     let connect = SqliteConnectOptions::from_str(url)
-        .map_err(|_| StoreError::UnsupportedUrl(url.to_owned()))?
+        .map_err(|error| {
+            StoreError::UnsupportedUrl(format!("DATABASE_URL ({url}) is not valid: {error}"))
+        })?
         .create_if_missing(true)
         // WAL lets readers go on while an import writes; NORMAL is durable across
         // application crashes, which is what a WAL database needs.
@@ -26,11 +29,18 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10));
-    Ok(SqlitePoolOptions::new()
+    let path = connect.get_filename().display().to_string();
+    SqlitePoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
-        .await?)
+        .await
+        .map_err(|error| {
+            StoreError::Connect(format!(
+                "cannot open the SQLite database {path}: {error}; check that its directory \
+                 exists and is writable"
+            ))
+        })
 }
 
 pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
@@ -53,6 +63,7 @@ pub(super) async fn currency<'e>(
         CurrencyKey::Id(id) => query.bind(id),
         CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
         CurrencyKey::Name(name) => query.bind(name),
+        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
     };
     query
         .fetch_optional(executor)
@@ -164,6 +175,30 @@ pub(super) async fn records_between(
     RecordRow::into_pairs(rows)
 }
 
+pub(super) async fn stream_records(
+    pool: &SqlitePool,
+    selection: &RecordSelection,
+    sender: &BatchSender,
+) -> StoreResult<()> {
+    // Read in the order of the (currency_id, date) unique index: no sort, first row at once.
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+         FROM record WHERE 1 = 1",
+    );
+    if let Some(ids) = &selection.currency_ids {
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
+    }
+    if let Some(from) = selection.from {
+        query.push(" AND date >= ").push_bind(from);
+    }
+    if let Some(to) = selection.to {
+        query.push(" AND date <= ").push_bind(to);
+    }
+    query.push(" ORDER BY currency_id, date");
+    forward_batches(query.build_query_as::<RecordRow>().fetch(pool), sender).await
+}
+
 pub(super) async fn market_caps_on(
     pool: &SqlitePool,
     day: NaiveDate,
@@ -200,6 +235,54 @@ pub(super) async fn all_time_highs(
     }
     let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
     Ok(super::latest_per_coin(rows))
+}
+
+pub(super) async fn close_extremes(
+    pool: &SqlitePool,
+    currency_ids: Option<&[i64]>,
+    up_to: NaiveDate,
+) -> StoreResult<Vec<CloseExtremes>> {
+    // Two probes per coin, one of each record_currency_close_*_idx: the first row on or before
+    // the day in (close desc, date) and in (close, date) order.
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT c.id, hi.close, hi.date, lo.close, lo.date FROM currency c \
+         JOIN record hi ON hi.id = (SELECT id FROM record \
+             WHERE currency_id = c.id AND date <= ",
+    );
+    query.push_bind(up_to);
+    query.push(
+        " ORDER BY close DESC, date LIMIT 1) \
+         JOIN record lo ON lo.id = (SELECT id FROM record \
+             WHERE currency_id = c.id AND date <= ",
+    );
+    query.push_bind(up_to);
+    query.push(" ORDER BY close, date LIMIT 1)");
+    if let Some(ids) = currency_ids {
+        query.push(" WHERE c.id IN ");
+        push_id_list(&mut query, ids);
+    }
+    query.push(" ORDER BY c.id");
+    let rows: Vec<(i64, f64, NaiveDate, f64, NaiveDate)> =
+        query.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(CloseExtremes::from_row).collect())
+}
+
+/// Gives every coin without an id one (see `CoinId::for_name`), in id order.
+pub(super) async fn fill_missing_coin_ids(pool: &SqlitePool) -> StoreResult<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let coins: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, name, coin_id FROM currency ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (id, coin_id) in missing_coin_ids(coins) {
+        sqlx::query("UPDATE currency SET coin_id = ?1 WHERE id = ?2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 pub(super) async fn record_count(pool: &SqlitePool) -> StoreResult<i64> {
@@ -239,14 +322,29 @@ impl WriteTransaction for Writer {
         currency(&mut *self.tx, key).await
     }
 
-    async fn insert_currency(&mut self, symbol: &Symbol, name: &str) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("INSERT INTO currency (name, symbol) VALUES (?1, ?2) RETURNING id")
-                .bind(name)
-                .bind(symbol.as_str())
-                .fetch_one(&mut *self.tx)
-                .await?,
+    async fn insert_currency(
+        &mut self,
+        symbol: &Symbol,
+        name: &str,
+        coin_id: &CoinId,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO currency (name, symbol, coin_id) VALUES (?1, ?2, ?3) RETURNING id",
         )
+        .bind(name)
+        .bind(symbol.as_str())
+        .bind(coin_id.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()> {
+        sqlx::query("UPDATE currency SET coin_id = ?1 WHERE id = ?2")
+            .bind(coin_id.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {

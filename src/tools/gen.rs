@@ -15,9 +15,9 @@
 //!
 //! Everything written is what the importer accepts and what real data looks like: the walk
 //! is reflected at market caps of [`MIN_MARKET_CAP`] and [`MAX_MARKET_CAP`] (an unbounded walk
-//! over 10 years reached caps of 1e18 and more, which the importer refuses), and no coin takes
-//! the symbol of a coin of the Kaggle data set ([`REAL_SYMBOLS`]), so generated and real files
-//! can be imported into one database.
+//! over 10 years reached caps of 1e18 and more, which the importer refuses), and every symbol
+//! starts with [`SYMBOL_PREFIX`], so generated and real files can be imported into one
+//! database.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -37,13 +37,6 @@ pub const MIN_MARKET_CAP: f64 = 1e5;
 /// below the importer's bound ([`crate::domain::MAX_RECORD_VALUE`], 1e18), and with volumes of
 /// at most a few times the market cap.
 pub const MAX_MARKET_CAP: f64 = 2e12;
-
-/// The symbols of the 23 coins of the Kaggle data set, which generated coins never take: a
-/// generated "ADA" named "Synth Ada" would clash with Cardano's ADA in one database.
-pub const REAL_SYMBOLS: [&str; 23] = [
-    "AAVE", "ADA", "ATOM", "BNB", "BTC", "CRO", "DOGE", "DOT", "EOS", "ETH", "LINK", "LTC",
-    "MIOTA", "SOL", "TRX", "UNI", "USDC", "USDT", "WBTC", "XEM", "XLM", "XMR", "XRP",
-];
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -167,35 +160,16 @@ fn symbol_of(index: usize) -> String {
     String::from_utf8(letters).expect("ASCII letters")
 }
 
-/// The inverse of [`symbol_of`], `None` for a symbol it never makes (e.g. 4 letters from `A`).
-fn index_of_symbol(symbol: &str) -> Option<usize> {
-    let index = symbol.bytes().try_fold(0usize, |n, b| {
-        b.is_ascii_uppercase()
-            .then(|| n * 26 + usize::from(b - b'A'))
-    })?;
-    (symbol_of(index) == symbol).then_some(index)
-}
-
-/// The symbol of the `coin`-th generated coin: [`symbol_of`] with [`REAL_SYMBOLS`] skipped.
-fn synthetic_symbol(coin: usize) -> String {
-    let mut reserved: Vec<usize> = REAL_SYMBOLS
-        .iter()
-        .filter_map(|s| index_of_symbol(s))
-        .collect();
-    reserved.sort_unstable();
-    let mut index = coin;
-    for r in reserved {
-        if r <= index {
-            index += 1;
-        }
-    }
-    symbol_of(index)
-}
+/// Every generated symbol starts with this: three letters alone collide with real coins
+/// (coin 78 was ADA, and importing it beside the real data renamed Cardano). No listed coin
+/// uses an underscore.
+pub const SYMBOL_PREFIX: &str = "SYN_";
 
 fn plan(options: &GenOptions, rng: &mut ChaCha8Rng, coin: usize) -> CoinPlan {
-    let symbol = synthetic_symbol(coin);
+    let letters = symbol_of(coin);
+    let symbol = format!("{SYMBOL_PREFIX}{letters}");
     let mut name = String::from("Synth ");
-    let mut chars = symbol.chars();
+    let mut chars = letters.chars();
     name.extend(chars.next());
     name.extend(chars.map(|c| c.to_ascii_lowercase()));
     let max_delay = u64::from(options.days / 10);
@@ -373,7 +347,7 @@ mod tests {
         assert_eq!(second_line, Some(PINNED_FIRST_ROW));
     }
 
-    const PINNED_FIRST_ROW: &str = "1,Synth Aaa,AAA,2021-03-09 23:59:59,0.007557995872882454,0.007079906269111368,0.0071370657307600425,0.007430955364791412,2513510.175406697,26731709.47484263";
+    const PINNED_FIRST_ROW: &str = "1,Synth Aaa,SYN_AAA,2021-03-09 23:59:59,0.007557995872882454,0.007079906269111368,0.0071370657307600425,0.007430955364791412,2513510.175406697,26731709.47484263";
 
     #[test]
     fn every_file_parses_with_the_importer_and_is_plausible() {
@@ -397,6 +371,7 @@ mod tests {
             let coin = &coins[0];
             assert_eq!(file, &file_name(coin.name.as_str()));
             assert!(symbols.insert(coin.symbol.clone()), "{file}");
+            assert!(coin.symbol.as_str().starts_with(SYMBOL_PREFIX), "{file}");
             assert!(names.insert(coin.name.to_string()), "{file}");
             let records: Vec<_> = coin.records.iter().map(|r| r.record).collect();
             assert_eq!(records.last().unwrap().date(), opts.last_day, "{file}");
@@ -440,22 +415,6 @@ mod tests {
         let err = generate(dir.path(), &options(2, 5, 1)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert!(err.to_string().contains("empty or new directory"), "{err}");
-    }
-
-    #[test]
-    fn no_coin_takes_a_real_symbol() {
-        // "ADA" is symbol_of(78): the old generator's 79th coin was "Synth Ada", ADA.
-        assert_eq!(symbol_of(78), "ADA");
-        assert_eq!(index_of_symbol("ADA"), Some(78));
-        assert_eq!(index_of_symbol("AAVE"), None);
-        let symbols: std::collections::BTreeSet<String> =
-            (0..20_000).map(synthetic_symbol).collect();
-        assert_eq!(symbols.len(), 20_000);
-        for real in REAL_SYMBOLS {
-            assert!(!symbols.contains(real), "{real}");
-        }
-        assert_eq!(synthetic_symbol(0), "AAA");
-        assert_eq!(synthetic_symbol(78), "ADB");
     }
 
     #[test]

@@ -139,9 +139,11 @@ async fn hits_misses_and_normalization(backend: Backend) {
     assert_eq!(hit, json!({"name": "Bitcoin", "symbol": "BTC"}));
     assert_eq!(app.get_json("/search?name=%20BITCOIN", 200).await, hit);
     assert_eq!(delta(before, app.cache.stats()), stats(1, 1, 0, 1, 1));
-    // Errors are not cached.
+    // Errors are not cached: each asking computes again, in neither level is it found.
+    let before = app.cache.stats();
     app.get_error("/search?name=nothing", 404).await;
     app.get_error("/search?name=nothing", 404).await;
+    assert_eq!(delta(before, app.cache.stats()), stats(0, 2, 0, 2, 2));
 
     // A second instance on the same database and Redis finds the answer in L2.
     let second = spawn_app_configured(app.db.shared(), with_redis(&prefix)).await;

@@ -1,76 +1,80 @@
 //! Redis is never a reason to fail: with Redis at a closed port, and with a private
 //! `redis-server` killed in the middle of a run, every request is answered, with the right data.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{json, Value};
+use tokio::process::{Child, Command};
 
 use crate::cache_consistency::{write_btc_close, KEY};
 use crate::cache_reads::{btc_closes, eth_closes, import_two_coins};
 use crate::helpers::{spawn_app_with, unique_redis_prefix, Backend, TestApp};
 use crate::on_both_stores;
 
-/// A port nothing listens on (bound, read, released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A `redis-server` of this test's own, killed when dropped.
+/// A `redis-server` of this test's own on a Unix socket in a private directory: no TCP port
+/// to find free and lose to another process between the check and the start, and a restart
+/// comes back at the same address for sure. Killed when dropped.
 struct PrivateRedis {
     child: Child,
-    port: u16,
+    dir: tempfile::TempDir,
 }
 
 impl PrivateRedis {
-    fn start(port: u16) -> PrivateRedis {
+    async fn start() -> PrivateRedis {
+        let dir = tempfile::tempdir().unwrap();
+        PrivateRedis::start_in(dir).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir) -> PrivateRedis {
+        let socket = dir.path().join("redis.sock");
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--port", "0", "--unixsocket"])
+            .arg(&socket)
             .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .kill_on_drop(true)
             .spawn()
             .expect("redis-server is installed (apt-get install redis-server)");
-        let server = PrivateRedis { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while tokio::net::UnixStream::connect(&socket).await.is_err() {
             assert!(
                 Instant::now() < deadline,
-                "redis-server did not start on port {port}"
+                "redis-server did not start on {}",
+                socket.display()
             );
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        server
+        PrivateRedis { child, dir }
     }
 
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        format!(
+            "redis+unix://{}",
+            self.dir.path().join("redis.sock").display()
+        )
     }
 
     /// Sends SIGSTOP or SIGCONT.
-    fn signal(&self, name: &str) {
+    async fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("redis-server is running");
         let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
+            .args([format!("-{name}"), pid.to_string()])
             .status()
+            .await
             .expect("kill runs");
         assert!(status.success());
     }
 
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        // SIGKILL ends a stopped process too.
-        self.kill();
+    /// Kills the server and waits for it to be gone; its directory stays for a restart.
+    async fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_file(self.dir.path().join("redis.sock"));
+        self.dir
     }
 }
 
@@ -92,9 +96,10 @@ async fn assert_dashboard(app: &TestApp, day: usize) {
 }
 
 async fn redis_at_a_closed_port(backend: Backend) {
-    let port = free_port();
     let app = spawn_app_with(backend, |config| {
-        config.cache.redis_url = Some(format!("redis://127.0.0.1:{port}"));
+        // Port 1 on the loopback: nothing listens there (it is privileged), so every
+        // connection is refused at once, for sure.
+        config.cache.redis_url = Some("redis://127.0.0.1:1".to_owned());
         config.cache.redis_prefix = unique_redis_prefix("closed");
         config.writes.api_keys = vec![KEY.to_owned()];
     })
@@ -121,7 +126,7 @@ async fn redis_at_a_closed_port(backend: Backend) {
 }
 
 async fn redis_killed_mid_run(backend: Backend) {
-    let mut redis = PrivateRedis::start(free_port());
+    let redis = PrivateRedis::start().await;
     let url = redis.url();
     let prefix = unique_redis_prefix("killed");
     let channel = format!("{prefix}:generation");
@@ -141,17 +146,22 @@ async fn redis_killed_mid_run(backend: Backend) {
     }
     assert!(app.cache.stats().l2_misses >= 5, "Redis was in use");
 
-    // Requests in flight while Redis dies: every one answered, right.
-    let requests = async {
-        for round in 0..40 {
-            assert_dashboard(&app, round % 30).await;
+    // Requests in flight while Redis dies: 40 sent at once, Redis killed when 10 are
+    // answered, so 30 are answered after it died; every one answered, right.
+    let mut in_flight: FuturesUnordered<_> = (0..40)
+        .map(|round| assert_dashboard(&app, round % 30))
+        .collect();
+    let mut answered = 0;
+    let mut redis = Some(redis);
+    let mut dir = None;
+    while in_flight.next().await.is_some() {
+        answered += 1;
+        if answered == 10 {
+            dir = Some(redis.take().unwrap().kill().await);
         }
-    };
-    let killer = async {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        redis.kill();
-    };
-    tokio::join!(requests, killer);
+    }
+    assert_eq!(answered, 40);
+    let dir = dir.expect("Redis was killed mid-run");
 
     // With Redis gone: new questions, cached ones, and a write with the read after it.
     for day in [0, 10, 20, 31, 35] {
@@ -162,8 +172,8 @@ async fn redis_killed_mid_run(backend: Backend) {
     assert_eq!(rows[0]["price"], json!(77.0));
     assert!(!app.cache.redis_is_up());
 
-    // Redis back on the same port: taken into use again, without a restart.
-    let _redis = PrivateRedis::start(redis.port);
+    // Redis back at the same address: taken into use again, without a restart.
+    let redis = PrivateRedis::start_in(dir).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app.cache.redis_is_up() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -198,7 +208,7 @@ async fn redis_killed_mid_run(backend: Backend) {
 /// A private Redis frozen (SIGSTOP) mid-run: connections stay open, nothing answers, so only
 /// the command timeout can tell. Thawed (SIGCONT), it is used again.
 async fn redis_frozen_mid_run(backend: Backend) {
-    let redis = PrivateRedis::start(free_port());
+    let redis = PrivateRedis::start().await;
     let url = redis.url();
     let app = spawn_app_with(backend, |config| {
         config.cache.redis_url = Some(url);
@@ -212,7 +222,7 @@ async fn redis_frozen_mid_run(backend: Backend) {
     assert_dashboard(&app, 1).await;
     assert_eq!(app.cache.stats().l2_misses, 1, "Redis was in use");
 
-    redis.signal("STOP");
+    redis.signal("STOP").await;
     for day in [1, 2, 3, 2, 35] {
         assert_dashboard(&app, day).await;
     }
@@ -221,7 +231,7 @@ async fn redis_frozen_mid_run(backend: Backend) {
     assert_eq!(rows[0]["price"], json!(5.5));
     assert!(!app.cache.redis_is_up());
 
-    redis.signal("CONT");
+    redis.signal("CONT").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app.cache.redis_is_up() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;

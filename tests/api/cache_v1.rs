@@ -22,7 +22,12 @@ async fn v1_reads_share_entries_and_follow_changes(backend: Backend) {
             "/api/v1/coins/BTC/history?from=2021-06-01&interval=1w",
         ),
         ("/api/v1/coins/btc", "/api/v1/coins/BTC"),
-        ("/api/v1/search?q=Bit", "/api/v1/search?q=bit&limit=10"),
+        // Blanks around q are trimmed; its case is kept, as the answer echoes it (q=Bit and
+        // q=bit are two entries: see v1_search).
+        (
+            "/api/v1/search?q=%20Bit%20",
+            "/api/v1/search?q=Bit&limit=10",
+        ),
         (
             "/api/v1/stats?ids=btc,eth&from=2021-6-1",
             "/api/v1/stats?ids=BTC,ETH&from=2021-06-01",

@@ -215,7 +215,7 @@ async fn an_empty_database_answers_204(backend: Backend) {
 }
 
 #[tokio::test]
-async fn an_unreachable_database_is_a_500_that_leaks_nothing() {
+async fn an_unreachable_database_is_a_503_that_leaks_nothing() {
     let app = app_with_fixtures(Backend::Postgres).await;
     app.get_json("/dashboard?id=all", 200).await;
     // Take the database away under the running server.
@@ -229,11 +229,31 @@ async fn an_unreachable_database_is_a_500_that_leaks_nothing() {
         .await
         .unwrap();
     // A query not answered before (a cached answer may still be served, rightly).
-    let message = app.get_error("/dashboard?id=alp&order_by=price", 500).await;
+    let message = app.get_error("/dashboard?id=alp&order_by=price", 503).await;
     assert!(message.contains("database cannot be reached"), "{message}");
     for internal in ["sqlx", "3D000", "krispyto_test", "postgres"] {
         assert!(!message.contains(internal), "leaks '{internal}': {message}");
     }
     let response = app.get("/readyz").await;
     assert_eq!(response.status().as_u16(), 503);
+}
+
+/// Lists of ids are capped (documented): over the cap is a 400 naming the parameter, on
+/// every route that takes one, before any database work; at the cap, repeats cost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_lists_over_the_cap_are_400() {
+    let app = app_with_fixtures(Backend::Sqlite).await;
+    let over = vec!["alp"; 1001].join(",");
+    for (path, parameter) in [
+        (format!("/dashboard?id={over}"), "'id'"),
+        (format!("/api/v1/markets?ids={over}"), "'ids'"),
+        (format!("/api/v1/stats?ids={over}"), "'ids'"),
+    ] {
+        let error = app.get_error(&path, 400).await;
+        assert!(error.contains(parameter), "{path}: {error}");
+        assert!(error.contains("1000"), "{path}: {error}");
+    }
+    let at_cap = vec!["alp"; 1000].join(",");
+    let rows = app.get_json(&format!("/dashboard?id={at_cap}"), 200).await;
+    assert_eq!(rows.as_array().unwrap().len(), 1);
 }

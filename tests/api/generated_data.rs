@@ -180,7 +180,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
         .await;
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 90);
-    assert_eq!(rows[0]["symbol"], "AAA");
+    assert_eq!(rows[0]["symbol"], "SYN_AAA");
     assert_eq!(rows[0]["crypto"], "Synth Aaa");
     assert_eq!(
         rows[0]["price"].as_f64().unwrap().to_bits(),

@@ -190,6 +190,8 @@ pub async fn spawn_app_configured(db: TestDatabase, tweak: impl FnOnce(&mut AppC
         data: None,
         cache: CacheSettings::default(),
         writes: WriteSettings::default(),
+        server: krispyto::server::ServerSettings::default(),
+        sync: None,
     };
     tweak(&mut config);
     let app = Application::build(config)

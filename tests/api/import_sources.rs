@@ -208,16 +208,36 @@ async fn serve_imports_data_into_an_empty_database_only() {
         data,
         cache: Default::default(),
         writes: Default::default(),
+        server: Default::default(),
+        sync: None,
     })
     .await
     .unwrap();
     assert_eq!(second.store().record_count().await.unwrap(), 2);
-    assert_eq!(
-        app.get_json("/dashboard?id=all", 200)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    // Asked through the second server itself, whose cache is new: only Alpha is there.
+    let address = format!("http://{}", second.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(second.run_until(async {
+        let _ = stopped.await;
+    }));
+    let rows: serde_json::Value = app
+        .client
+        .get(format!("{address}/dashboard?id=all"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["symbol"], "ALP");
+    let bravo = app
+        .client
+        .get(format!("{address}/search?name=Bravo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bravo.status().as_u16(), 404);
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
 }

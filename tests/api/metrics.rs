@@ -130,3 +130,29 @@ async fn metrics_count_requests_by_route_template_and_status(backend: Backend) {
     )
     .is_some());
 }
+
+/// The cache's accounted bytes and its maximum, and the process's resident memory, so an
+/// operator can see memory stay within the setting plus a baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_report_cache_bytes_and_resident_memory() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, |config| {
+        config.cache.max_bytes = 8 * 1024 * 1024;
+    })
+    .await;
+    app.import_files(&[(
+        "btc.csv",
+        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
+    )])
+    .await
+    .unwrap();
+    app.get_json("/api/v1/coins", 200).await;
+    let text = scrape(&app).await;
+    assert_eq!(
+        sample(&text, "krispyto_cache_l1_bytes", &["kind=\"max\""]),
+        Some(8.0 * 1024.0 * 1024.0)
+    );
+    let used = sample(&text, "krispyto_cache_l1_bytes", &["kind=\"used\""]).unwrap();
+    assert!(used > 0.0 && used < 8.0 * 1024.0 * 1024.0, "{used}");
+    let resident = sample(&text, "krispyto_process_resident_memory_bytes", &[]).unwrap();
+    assert!(resident > 1e6, "{resident}");
+}

@@ -42,8 +42,8 @@ async fn coins_are_listed_by_symbol_with_their_span(backend: Backend) {
     assert_eq!(
         app.get_json("/api/v1/coins", 200).await,
         json!([
-            {"symbol": "BTC", "name": "Bitcoin", "first_date": "2021-07-01", "last_date": "2021-07-03", "days": 3},
-            {"symbol": "ETH", "name": "Ethereum", "first_date": "2021-06-26", "last_date": "2021-07-05", "days": 10},
+            {"id": "bitcoin", "symbol": "BTC", "name": "Bitcoin", "first_date": "2021-07-01", "last_date": "2021-07-03", "days": 3},
+            {"id": "ethereum", "symbol": "ETH", "name": "Ethereum", "first_date": "2021-06-26", "last_date": "2021-07-05", "days": 10},
         ])
     );
 }

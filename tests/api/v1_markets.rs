@@ -50,6 +50,55 @@ fn change(now: f64, then: f64) -> f64 {
     (now - then) / then * 100.0
 }
 
+/// Asserts that the rows of `page` are ordered by `field` (`desc` or not), nulls last, and
+/// that the order means something: at least two different values.
+fn assert_sorted(page: &Value, field: &str, desc: bool) {
+    let rows = page["data"].as_array().unwrap();
+    let values: Vec<&Value> = rows.iter().map(|r| &r[field]).collect();
+    let present = values.iter().take_while(|v| !v.is_null()).count();
+    assert!(
+        values[present..].iter().all(|v| v.is_null()),
+        "{field}: nulls are not last: {values:?}"
+    );
+    let ordered = |a: &Value, b: &Value| -> bool {
+        let in_order = match (a.as_f64(), b.as_f64()) {
+            (Some(a), Some(b)) => {
+                if desc {
+                    a >= b
+                } else {
+                    a <= b
+                }
+            }
+            _ => {
+                let (a, b) = (
+                    a.as_str().unwrap().to_lowercase(),
+                    b.as_str().unwrap().to_lowercase(),
+                );
+                if desc {
+                    a >= b
+                } else {
+                    a <= b
+                }
+            }
+        };
+        in_order
+    };
+    for pair in values[..present].windows(2) {
+        assert!(
+            ordered(pair[0], pair[1]),
+            "order_by={field} {}: {values:?}",
+            if desc { "desc" } else { "asc" }
+        );
+    }
+    let distinct: std::collections::BTreeSet<String> =
+        values[..present].iter().map(|v| v.to_string()).collect();
+    // Two values, or a value and a null: something for the order to get wrong.
+    assert!(
+        distinct.len() + usize::from(present < values.len()) >= 2,
+        "{field}: the fixtures do not tell orders apart: {values:?}"
+    );
+}
+
 fn symbols(page: &Value) -> Vec<&str> {
     page["data"]
         .as_array()
@@ -165,8 +214,15 @@ async fn markets_sort_filter_and_page(backend: Backend) {
         "drawdown",
         "symbol",
     ] {
-        app.get_json(&format!("/api/v1/markets?order_by={field}"), 200)
-            .await;
+        for direction in ["desc", "asc"] {
+            let page = app
+                .get_json(
+                    &format!("/api/v1/markets?order_by={field}&order_type={direction}"),
+                    200,
+                )
+                .await;
+            assert_sorted(&page, field, direction == "desc");
+        }
     }
 
     // ids filters the rows but not the ranks.

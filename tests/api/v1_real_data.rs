@@ -81,6 +81,7 @@ async fn coins_list(app: &TestApp) {
         .map(|entry| read_coin(&entry.unwrap().path()))
         .map(|rows| {
             json!({
+                "id": coingecko_id(&rows[0].name),
                 "symbol": rows[0].symbol, "name": rows[0].name,
                 "first_date": rows[0].date.to_string(),
                 "last_date": rows[rows.len() - 1].date.to_string(),
@@ -313,4 +314,34 @@ async fn search(app: &TestApp) {
         typo["results"][0],
         json!({"symbol": "ETH", "name": "Ethereum", "match": "fuzzy"})
     );
+}
+
+/// The real CoinGecko id of each coin of the data set (shared/COINGECKO.md).
+fn coingecko_id(name: &str) -> &'static str {
+    match name {
+        "Bitcoin" => "bitcoin",
+        "Ethereum" => "ethereum",
+        "Tether" => "tether",
+        "USD Coin" => "usd-coin",
+        "Binance Coin" => "binancecoin",
+        "Cardano" => "cardano",
+        "XRP" => "ripple",
+        "Dogecoin" => "dogecoin",
+        "Polkadot" => "polkadot",
+        "Uniswap" => "uniswap",
+        "Solana" => "solana",
+        "Litecoin" => "litecoin",
+        "Chainlink" => "chainlink",
+        "Wrapped Bitcoin" => "wrapped-bitcoin",
+        "Stellar" => "stellar",
+        "TRON" => "tron",
+        "EOS" => "eos",
+        "Monero" => "monero",
+        "Crypto.com Coin" => "crypto-com-chain",
+        "Aave" => "aave",
+        "Cosmos" => "cosmos",
+        "IOTA" => "iota",
+        "NEM" => "nem",
+        other => panic!("{other} is not a coin of the Kaggle data set"),
+    }
 }

@@ -7,8 +7,20 @@ use crate::on_both_stores;
 
 on_both_stores!(
     search_ranks_exact_prefix_substring_then_typos,
-    search_parameters_are_checked
+    search_parameters_are_checked,
+    each_answer_echoes_its_own_spelling
 );
+
+/// The cache must not hand one spelling's answer to another: `q=Bit` then `q=bit` echoed
+/// "Bit" when the cache key was lowercased.
+async fn each_answer_echoes_its_own_spelling(backend: Backend) {
+    let app = app_with_coins(backend).await;
+    for q in ["Bit", "bit", "BIT", "Bit"] {
+        let answer = app.get_json(&format!("/api/v1/search?q={q}"), 200).await;
+        assert_eq!(answer["query"], q);
+        assert_eq!(answer["results"][0]["symbol"], "BTC", "{q}");
+    }
+}
 
 async fn app_with_coins(backend: Backend) -> crate::helpers::TestApp {
     let app = spawn_app(backend).await;

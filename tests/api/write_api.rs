@@ -306,7 +306,10 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
 
     let created = put_coin(&app, "doge", Some(KEY), json!({"name": "Doge"})).await;
     assert_eq!(created.status, 201);
-    assert_eq!(created.body, json!({"symbol": "DOGE", "name": "Doge"}));
+    assert_eq!(
+        created.body,
+        json!({"symbol": "DOGE", "name": "Doge", "id": "doge"})
+    );
     assert_eq!(created.headers["location"], "/api/v1/coins/DOGE");
     let same = put_coin(&app, "DOGE", Some(KEY), json!({"name": "Doge"})).await;
     assert_eq!(
@@ -316,7 +319,10 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
     let generation = app.store.generation().await.unwrap();
     let renamed = put_coin(&app, "DOGE", Some(KEY), json!({"name": "Dogecoin"})).await;
     assert_eq!(renamed.status, 200);
-    assert_eq!(renamed.body, json!({"symbol": "DOGE", "name": "Dogecoin"}));
+    assert_eq!(
+        renamed.body,
+        json!({"symbol": "DOGE", "name": "Dogecoin", "id": "doge"})
+    );
     assert_eq!(app.store.generation().await.unwrap(), generation + 1);
     assert_eq!(
         app.get_json("/search?name=dogecoin", 200).await,
@@ -512,3 +518,95 @@ on_both_stores!(
     every_refusal_leaves_the_database_unchanged,
     writes_create_rename_and_upsert
 );
+
+mod hardening {
+    //! Content types, and a 422 that stays small whatever the body.
+
+    use reqwest::Method;
+    use serde_json::{json, Value};
+
+    use super::{put_coin, record, send, KEY};
+    use crate::helpers::{spawn_app_with, Backend};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_without_a_json_content_type_are_refused_with_415() {
+        let app = spawn_app_with(Backend::Sqlite, |c| c.writes.api_keys = vec![KEY.into()]).await;
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let mut request = app
+                .client
+                .put(format!("{}/api/v1/coins/DOGE", app.address))
+                .bearer_auth(KEY)
+                .body(r#"{"name":"Dogecoin"}"#);
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
+            let body: Value = response.json().await.unwrap();
+            assert!(
+                body["error"].as_str().unwrap().contains("application/json"),
+                "{body}"
+            );
+        }
+        // Nothing was created.
+        app.get_error("/api/v1/coins/DOGE", 404).await;
+        // With parameters, any case: accepted.
+        let response = app
+            .client
+            .put(format!("{}/api/v1/coins/DOGE", app.address))
+            .bearer_auth(KEY)
+            .header("content-type", "Application/JSON; charset=utf-8")
+            .body(r#"{"name":"Dogecoin"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_422_lists_at_most_100_problems_and_counts_them_all() {
+        let app = spawn_app_with(Backend::Sqlite, |c| c.writes.api_keys = vec![KEY.into()]).await;
+        assert_eq!(
+            put_coin(&app, "DOGE", Some(KEY), json!({"name": "Dogecoin"}))
+                .await
+                .status,
+            201
+        );
+        // 3,000 records, each with a negative volume.
+        let records: Vec<Value> = (0..3000)
+            .map(|i| {
+                let mut r = record(
+                    &(chrono::NaiveDate::from_ymd_opt(2010, 1, 1).unwrap() + chrono::Days::new(i))
+                        .to_string(),
+                    1.0,
+                );
+                r["volume"] = json!(-1.0);
+                r
+            })
+            .collect();
+        let answer = send(
+            &app,
+            Method::POST,
+            "/api/v1/coins/DOGE/records",
+            Some(KEY),
+            Value::Array(records).to_string(),
+        )
+        .await;
+        assert_eq!(answer.status, 422);
+        assert_eq!(answer.body["invalid"].as_array().unwrap().len(), 100);
+        assert_eq!(answer.body["total"], 3000);
+        assert_eq!(answer.body["invalid"][0]["index"], 0);
+        assert!(
+            answer.body["error"]
+                .as_str()
+                .unwrap()
+                .contains("3000 of 3000"),
+            "{}",
+            answer.body["error"]
+        );
+    }
+}

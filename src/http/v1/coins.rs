@@ -23,6 +23,9 @@ use crate::http::{ApiError, AppState};
 /// One coin in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CoinSummary {
+    /// The coin's `/api/v3` id (CoinGecko's for known coins, else a slug of the name).
+    #[schema(example = "bitcoin")]
+    pub id: String,
     pub symbol: String,
     pub name: String,
     pub first_date: NaiveDate,
@@ -216,6 +219,7 @@ async fn coin_list(state: &AppState) -> Result<Vec<CoinSummary>, ApiError> {
         .filter_map(|c| {
             let span = spans.get(&c.id)?;
             Some(CoinSummary {
+                id: c.coin_id.to_string(),
                 symbol: c.symbol.to_string(),
                 name: c.name.clone(),
                 first_date: span.first_date,

@@ -5,6 +5,7 @@
 //! to `analytics`. Answers are plain `Serialize` structs, one per response shape.
 
 pub mod coins;
+pub mod export;
 pub mod markets;
 pub mod search;
 pub mod stats;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(markets::markets))
         .routes(routes!(search::search))
         .routes(routes!(stats::stats))
+        .routes(routes!(export::export))
 }
 
 /// The coin with `symbol` (any case), or a 404 saying where to find one. One indexed lookup.

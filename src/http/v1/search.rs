@@ -111,8 +111,10 @@ pub async fn search(
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let query = SearchQuery::parse(&query_params(params)?)?;
+    // The query as given, not lowercased: the answer echoes it, so `q=Bit` and `q=bit` are
+    // two answers (a shared entry echoed whichever spelling came first).
     let key = CacheKey::new("v1/search")
-        .param("q", query.q.to_lowercase())
+        .param("q", &query.q)
         .param("limit", query.limit);
     Ok(state
         .cache
