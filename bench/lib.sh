@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${KRISPYTO_BIN:-$ROOT/target/release/krispyto}
+BIN=${KRISPYTO_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/krispyto}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}
 PORT=${PORT:-18080}
 WRK_THREADS=${WRK_THREADS:-2}

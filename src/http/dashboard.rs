@@ -17,7 +17,6 @@ use super::{ApiError, AppState};
 use crate::analytics::dashboard::{
     dashboard_rows, sort_rows, CoinHistory, DashboardLine, OrderBy, LOOKBACK_DAYS,
 };
-use crate::analytics::percent::reference_window;
 use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord, RecordDate};
@@ -230,8 +229,9 @@ async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answe
         CoinSelection::All => None,
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
-    let window = reference_window(day, &LOOKBACK_DAYS);
-    let records = store.records_on_days(ids.as_deref(), &window).await?;
+    let records = store
+        .records_for_changes(ids.as_deref(), day, &LOOKBACK_DAYS)
+        .await?;
     let histories = group_by_coin(&selected, &records);
     let coins: Vec<CoinHistory<'_>> = histories
         .iter()

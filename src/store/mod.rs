@@ -9,10 +9,11 @@ mod write;
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Days, NaiveDate};
 use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::analytics::percent::AS_OF_MAX_AGE_DAYS;
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 pub use write::{CoinUpdate, WriteSummary};
@@ -240,7 +241,9 @@ impl Store {
     }
 
     /// The records dated on any of `days`, for the given coins (every coin when `None`),
-    /// ordered by coin, then date. One query whatever the number of coins.
+    /// ordered by coin, then date. One query whatever the number of coins; it reads in the
+    /// by-date index's order and sorts here (PostgreSQL's sort of 26,000 rows took as long as
+    /// reading them).
     pub async fn records_on_days(
         &self,
         currency_ids: Option<&[i64]>,
@@ -249,10 +252,69 @@ impl Store {
         if days.is_empty() || currency_ids.is_some_and(|ids| ids.is_empty()) {
             return Ok(Vec::new());
         }
-        match self {
-            Store::Sqlite(pool) => sqlite::records_on_days(pool, currency_ids, days).await,
-            Store::Postgres(pool) => postgres::records_on_days(pool, currency_ids, days).await,
+        let mut rows = match self {
+            Store::Sqlite(pool) => sqlite::records_on_days(pool, currency_ids, days).await?,
+            Store::Postgres(pool) => postgres::records_on_days(pool, currency_ids, days).await?,
+        };
+        rows.sort_unstable_by_key(|(id, r)| (*id, r.date()));
+        Ok(rows)
+    }
+
+    /// What the as-of changes over `lookbacks` days from `day` need (the rule of
+    /// `analytics::percent::as_of`): for every selected coin with a record on `day`, that
+    /// record, and for each lookback the record on the reference day, or, when there is none,
+    /// the records of the [`AS_OF_MAX_AGE_DAYS`] days before it. Ordered by coin, then date.
+    ///
+    /// The answer is the same as from `records_on_days(reference_window(day, lookbacks))`,
+    /// for a third of the rows: the reference day itself nearly always has a record, so the
+    /// first query asks for the exact days only (1 + lookbacks days × every coin, instead of
+    /// 1 + 4 × lookbacks), and a second one, only when some coin misses a reference day, asks
+    /// for the days before it for those coins alone.
+    pub async fn records_for_changes(
+        &self,
+        currency_ids: Option<&[i64]>,
+        day: NaiveDate,
+        lookbacks: &[u64],
+    ) -> StoreResult<Vec<(i64, DailyRecord)>> {
+        let references: Vec<NaiveDate> = lookbacks
+            .iter()
+            .filter_map(|back| day.checked_sub_days(Days::new(*back)))
+            .collect();
+        let mut exact = references.clone();
+        exact.push(day);
+        exact.sort_unstable();
+        exact.dedup();
+        let mut rows = self.records_on_days(currency_ids, &exact).await?;
+
+        // The coins with a record on `day` that miss a reference day, and the days to fetch.
+        let mut missing: Vec<i64> = Vec::new();
+        let mut fallback: Vec<NaiveDate> = Vec::new();
+        for coin in rows.chunk_by(|a, b| a.0 == b.0) {
+            if !coin.iter().any(|(_, r)| r.date() == day) {
+                continue;
+            }
+            let mut misses = false;
+            for reference in &references {
+                if coin.iter().all(|(_, r)| r.date() != *reference) {
+                    misses = true;
+                    fallback.extend(
+                        (1..=AS_OF_MAX_AGE_DAYS)
+                            .filter_map(|age| reference.checked_sub_days(Days::new(age))),
+                    );
+                }
+            }
+            if misses {
+                missing.push(coin[0].0);
+            }
         }
+        if !missing.is_empty() {
+            fallback.sort_unstable();
+            fallback.dedup();
+            fallback.retain(|d| exact.binary_search(d).is_err());
+            rows.extend(self.records_on_days(Some(&missing), &fallback).await?);
+            rows.sort_unstable_by_key(|(id, r)| (*id, r.date()));
+        }
+        Ok(rows)
     }
 
     /// Each coin's first and last day and number of records (coins with records only),
@@ -295,8 +357,9 @@ impl Store {
 
     /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
     /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
-    /// whatever the number of coins: an index probe per coin (record_currency_high_idx), not
-    /// a scan of every record up to the day.
+    /// whatever the number of coins, over what every write keeps precomputed (migration 0005:
+    /// each coin's ATH as of the first of every month, and the days the ATH rose), not a read
+    /// of the coins' records up to the day.
     pub async fn all_time_highs(
         &self,
         currency_ids: Option<&[i64]>,
@@ -407,6 +470,31 @@ impl Store {
             }
         }
     }
+}
+
+/// The first day of `day`'s month.
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
+}
+
+/// Per coin, the row with the latest date, ordered by coin id: the ATH from rows that are
+/// each coin's ATH as of some day on or before the day asked for.
+fn latest_per_coin(rows: Vec<(i64, f64, NaiveDate)>) -> Vec<AllTimeHigh> {
+    let mut latest: std::collections::BTreeMap<i64, (f64, NaiveDate)> = Default::default();
+    for (currency_id, price, date) in rows {
+        let entry = latest.entry(currency_id).or_insert((price, date));
+        if date > entry.1 {
+            *entry = (price, date);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(currency_id, (price, date))| AllTimeHigh {
+            currency_id,
+            price,
+            date,
+        })
+        .collect()
 }
 
 /// The startup import's lock (see `Store::lock_seed`).

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
-use super::write::WriteTransaction;
+use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
     CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
@@ -189,7 +189,7 @@ pub(super) async fn records_on_days(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
          FROM record \
          WHERE date = ANY($1) AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
-         ORDER BY currency_id, date",
+         ORDER BY date, currency_id",
     )
     .bind(days)
     .bind(currency_ids)
@@ -316,28 +316,22 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // One probe of record_currency_high_idx per coin: its first row on or before the day in
-    // (high desc, date asc) order is the highest high, reached earliest.
+    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
+    // month up to the day (the latest of which, if any, is the ATH).
+    let month = super::first_of_month(up_to);
     let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT c.id, h.high, h.date FROM currency c \
-         CROSS JOIN LATERAL (SELECT high, date FROM record \
-             WHERE currency_id = c.id AND date <= $1 \
-             ORDER BY high DESC, date LIMIT 1) h \
-         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
-         ORDER BY c.id",
+        "SELECT currency_id, high, date FROM ( \
+             SELECT currency_id, high, date FROM ath_month WHERE month = $1 \
+             UNION ALL \
+             SELECT currency_id, high, date FROM ath_step WHERE date >= $1 AND date <= $2) a \
+         WHERE ($3::bigint[] IS NULL OR currency_id = ANY($3))",
     )
+    .bind(month)
     .bind(up_to)
     .bind(currency_ids)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency_id, price, date)| AllTimeHigh {
-            currency_id,
-            price,
-            date,
-        })
-        .collect())
+    Ok(super::latest_per_coin(rows))
 }
 
 pub(super) async fn close_extremes(
@@ -416,7 +410,10 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record").execute(pool).await {
+    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month")
+        .execute(pool)
+        .await
+    {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
 }
@@ -611,6 +608,93 @@ impl WriteTransaction for Writer {
             .bind(&c.close)
             .bind(&c.volume)
             .bind(&c.market_cap)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
+        let rows: Vec<(i64, i64, Vec<u8>, i64)> =
+            sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(currency_id, records, sha256, generation)| StoredDigest {
+                currency_id,
+                digest: CoinDigest { records, sha256 },
+                generation,
+            })
+            .collect())
+    }
+
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()> {
+        if new_generation != old_generation {
+            sqlx::query("UPDATE coin_digest SET generation = $1 WHERE generation = $2")
+                .bind(new_generation)
+                .bind(old_generation)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let ids: Vec<i64> = digests.iter().map(|(id, _)| *id).collect();
+        let records: Vec<i64> = digests.iter().map(|(_, d)| d.records).collect();
+        let sha256: Vec<&[u8]> = digests.iter().map(|(_, d)| d.sha256.as_slice()).collect();
+        sqlx::query(
+            "INSERT INTO coin_digest (currency_id, records, sha256, generation) \
+             SELECT id, n, h, $4 FROM UNNEST($1::bigint[], $2::bigint[], $3::bytea[]) AS u(id, n, h) \
+             ON CONFLICT (currency_id) DO UPDATE \
+             SET records = excluded.records, sha256 = excluded.sha256, generation = excluded.generation",
+        )
+        .bind(&ids)
+        .bind(&records)
+        .bind(&sha256)
+        .bind(new_generation)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
+        for table in ["ath_step", "ath_month"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
+                .bind(&ids)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        // (month or NULL for a step, coin, high, date) rows, one UNNEST per table and batch.
+        let steps: Vec<(Option<NaiveDate>, i64, f64, NaiveDate)> = highs
+            .iter()
+            .flat_map(|(id, h)| h.steps.iter().map(move |s| (None, *id, s.high, s.date)))
+            .chain(highs.iter().flat_map(|(id, h)| {
+                h.months
+                    .iter()
+                    .map(move |(month, s)| (Some(*month), *id, s.high, s.date))
+            }))
+            .collect();
+        for chunk in steps.chunks(BATCH_ROWS) {
+            let month: Vec<Option<NaiveDate>> = chunk.iter().map(|r| r.0).collect();
+            let currency_id: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+            let high: Vec<f64> = chunk.iter().map(|r| r.2).collect();
+            let date: Vec<NaiveDate> = chunk.iter().map(|r| r.3).collect();
+            sqlx::query(
+                "WITH u AS (SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::float8[], $4::date[]) \
+                     AS u(month, currency_id, high, date)), \
+                 s AS (INSERT INTO ath_step (currency_id, date, high) \
+                     SELECT currency_id, date, high FROM u WHERE month IS NULL) \
+                 INSERT INTO ath_month (month, currency_id, high, date) \
+                 SELECT month, currency_id, high, date FROM u WHERE month IS NOT NULL",
+            )
+            .bind(&month)
+            .bind(&currency_id)
+            .bind(&high)
+            .bind(&date)
             .execute(&mut *self.tx)
             .await?;
         }

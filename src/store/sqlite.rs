@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::write::WriteTransaction;
+use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
     CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
@@ -104,7 +104,7 @@ pub(super) async fn records_on_days(
         query.push(" AND currency_id IN ");
         push_id_list(&mut query, ids);
     }
-    query.push(" ORDER BY currency_id, date");
+    query.push(" ORDER BY date, currency_id");
     let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
     RecordRow::into_pairs(rows)
 }
@@ -216,29 +216,25 @@ pub(super) async fn all_time_highs(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<AllTimeHigh>> {
-    // One probe of record_currency_high_idx per coin: its first row on or before the day in
-    // (high desc, date asc) order is the highest high, reached earliest.
+    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
+    // month up to the day (the latest of which, if any, is the ATH).
+    let month = super::first_of_month(up_to);
     let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT r.currency_id, r.high, r.date FROM currency c \
-         JOIN record r ON r.id = (SELECT id FROM record \
-             WHERE currency_id = c.id AND date <= ",
+        "SELECT currency_id, high, date FROM ( \
+             SELECT currency_id, high, date FROM ath_month WHERE month = ",
     );
+    query.push_bind(month);
+    query.push(" UNION ALL SELECT currency_id, high, date FROM ath_step WHERE date >= ");
+    query.push_bind(month);
+    query.push(" AND date <= ");
     query.push_bind(up_to);
-    query.push(" ORDER BY high DESC, date LIMIT 1)");
+    query.push(")");
     if let Some(ids) = currency_ids {
-        query.push(" WHERE c.id IN ");
+        query.push(" WHERE currency_id IN ");
         push_id_list(&mut query, ids);
     }
-    query.push(" ORDER BY r.currency_id");
     let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(currency_id, price, date)| AllTimeHigh {
-            currency_id,
-            price,
-            date,
-        })
-        .collect())
+    Ok(super::latest_per_coin(rows))
 }
 
 pub(super) async fn close_extremes(
@@ -416,6 +412,103 @@ impl WriteTransaction for Writer {
             .bind(r.date())
             .execute(&mut *self.tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
+        let rows: Vec<(i64, i64, Vec<u8>, i64)> =
+            sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(currency_id, records, sha256, generation)| StoredDigest {
+                currency_id,
+                digest: CoinDigest { records, sha256 },
+                generation,
+            })
+            .collect())
+    }
+
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()> {
+        if new_generation != old_generation {
+            sqlx::query("UPDATE coin_digest SET generation = ?1 WHERE generation = ?2")
+                .bind(new_generation)
+                .bind(old_generation)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        // 4 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in digests.chunks(8_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO coin_digest (currency_id, records, sha256, generation) ",
+            );
+            query.push_values(chunk, |mut row, (currency_id, digest)| {
+                row.push_bind(*currency_id)
+                    .push_bind(digest.records)
+                    .push_bind(digest.sha256.as_slice())
+                    .push_bind(new_generation);
+            });
+            query.push(
+                " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \
+                 sha256 = excluded.sha256, generation = excluded.generation",
+            );
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
+            for table in ["ath_step", "ath_month"] {
+                let mut query = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {table} WHERE currency_id IN "
+                ));
+                push_id_list(&mut query, chunk);
+                query.build().execute(&mut *self.tx).await?;
+            }
+        }
+        let steps: Vec<(i64, f64, NaiveDate)> = highs
+            .iter()
+            .flat_map(|(id, h)| h.steps.iter().map(move |s| (*id, s.high, s.date)))
+            .collect();
+        // 3 or 4 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in steps.chunks(8_000) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO ath_step (currency_id, high, date) ");
+            query.push_values(chunk, |mut row, (currency_id, high, date)| {
+                row.push_bind(*currency_id)
+                    .push_bind(*high)
+                    .push_bind(*date);
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        let months: Vec<(NaiveDate, i64, f64, NaiveDate)> = highs
+            .iter()
+            .flat_map(|(id, h)| {
+                h.months
+                    .iter()
+                    .map(move |(month, s)| (*month, *id, s.high, s.date))
+            })
+            .collect();
+        for chunk in months.chunks(8_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO ath_month (month, currency_id, high, date) ",
+            );
+            query.push_values(chunk, |mut row, (month, currency_id, high, date)| {
+                row.push_bind(*month)
+                    .push_bind(*currency_id)
+                    .push_bind(*high)
+                    .push_bind(*date);
+            });
+            query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }

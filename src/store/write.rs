@@ -1,7 +1,10 @@
 //! How a batch of coin updates is applied, the same on both backends: the statements differ,
 //! the decisions (create, rename, insert, update, leave unchanged) do not.
 
-use chrono::NaiveDate;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{Datelike, Months, NaiveDate};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{CoinId, CoinName, Currency, DailyRecord, Symbol};
 
@@ -54,6 +57,19 @@ pub(crate) trait WriteTransaction: Sized {
     ) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
+    /// Replaces the all-time-high steps and month starts (tables `ath_step`, `ath_month`) of
+    /// the coins in `highs` by the given ones.
+    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()>;
+    /// Every coin's stored digest (table `coin_digest`).
+    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
+    /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
+    /// the other digests stamped `old_generation` to it: this write did not change them.
+    async fn save_coin_digests(
+        &mut self,
+        digests: &[(i64, CoinDigest)],
+        old_generation: i64,
+        new_generation: i64,
+    ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
     /// The number of record rows stored, all coins together.
@@ -70,6 +86,10 @@ pub(crate) trait WriteTransaction: Sized {
     async fn commit(self) -> StoreResult<()>;
 }
 
+/// The widest span of dates `records_of` is asked for: a coin's whole history.
+const HISTORY_FROM: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
+const HISTORY_TO: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
 /// Applies `updates` in the transaction `tx`, committing only when every step succeeded.
 /// Dropping `tx` on an early return rolls the transaction back.
 pub(crate) async fn apply<T: WriteTransaction>(
@@ -80,17 +100,67 @@ pub(crate) async fn apply<T: WriteTransaction>(
         coins: updates.len(),
         ..WriteSummary::default()
     };
+    // A coin whose stored digest is current (stamped with this generation: no write since)
+    // and equal to the digest of what is written now holds exactly those records: nothing
+    // to read or compare. A re-import of unchanged files then reads no records at all.
+    let old_generation = tx.current_generation().await?;
+    let current_digests: HashMap<i64, CoinDigest> = tx
+        .coin_digests()
+        .await?
+        .into_iter()
+        .filter(|d| d.generation == old_generation)
+        .map(|d| (d.currency_id, d.digest))
+        .collect();
     let mut pending_inserts: Vec<(i64, DailyRecord)> = Vec::new();
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
+    // The coins whose records this write compared (their digests are recomputed) and, of
+    // those, the ones it changed (their all-time highs are recomputed).
+    let mut compared: BTreeSet<i64> = BTreeSet::new();
+    let mut changed_coins: HashSet<i64> = HashSet::new();
+    // Coins this write created and names once: their whole history is the update's records,
+    // so nothing needs reading back (a first import reads nothing).
+    let mut fresh: HashMap<i64, usize> = HashMap::new();
+    // Which coins hold exactly what is written (decided up front, so that only the rows of
+    // the others count towards a bulk load: a re-import of unchanged data is not one).
+    let mut unchanged: Vec<bool> = Vec::with_capacity(updates.len());
+    for update in updates {
+        let same = !current_digests.is_empty()
+            && match tx.currency(CurrencyKey::Symbol(&update.symbol)).await? {
+                Some(coin) => current_digests
+                    .get(&coin.id)
+                    .is_some_and(|stored| *stored == CoinDigest::of(update.records.iter())),
+                None => false,
+            };
+        unchanged.push(same);
+    }
     let batch = tx.batch_rows();
     // A bulk load: many rows into an empty table (a first import).
-    let rows: usize = updates.iter().map(|u| u.records.len()).sum();
+    let rows: usize = updates
+        .iter()
+        .zip(&unchanged)
+        .filter(|(_, unchanged)| !**unchanged)
+        .map(|(u, _)| u.records.len())
+        .sum();
     if rows >= BULK_LOAD_ROWS && is_bulk_load(rows, tx.stored_records().await?) {
         tx.begin_bulk().await?;
     }
 
-    for update in updates {
+    for (index, (update, unchanged)) in updates.iter().zip(unchanged).enumerate() {
+        let created_before = summary.coins_created;
         let currency_id = ensure_currency(&mut tx, update, &mut summary).await?;
+        if summary.coins_created > created_before {
+            fresh.insert(currency_id, index);
+        }
+        if !seen.insert(currency_id) {
+            // The same coin twice in one write: what the first wrote must be read back.
+            flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
+            fresh.remove(&currency_id);
+        } else if unchanged {
+            summary.unchanged += update.records.len();
+            continue;
+        }
+        compared.insert(currency_id);
         // Only the stored records the write can touch: those in its span of dates.
         let stored = match (update.records.first(), update.records.last()) {
             (Some(first), Some(last)) => {
@@ -99,6 +169,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
             }
             _ => Vec::new(),
         };
+        let changed_before = summary.inserted + summary.updated;
         let mut stored_iter = stored.iter().peekable();
         for record in &update.records {
             while stored_iter.next_if(|s| s.date() < record.date()).is_some() {}
@@ -122,24 +193,184 @@ pub(crate) async fn apply<T: WriteTransaction>(
                 pending_updates.clear();
             }
         }
+        if summary.inserted + summary.updated > changed_before {
+            changed_coins.insert(currency_id);
+        }
     }
-    if !pending_inserts.is_empty() {
-        tx.insert_records(&pending_inserts).await?;
-    }
-    if !pending_updates.is_empty() {
-        tx.update_records(&pending_updates).await?;
-    }
+    flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
     tx.finish_bulk().await?;
+
+    // The all-time highs and digests depend on a coin's whole history, which the write read
+    // only in its span of dates: recompute them from the stored rows, in this transaction.
+    let mut highs: Vec<(i64, AthHistory)> = Vec::new();
+    let mut new_digests: Vec<(i64, CoinDigest)> = Vec::with_capacity(compared.len());
+    for currency_id in compared {
+        let history = match fresh.get(&currency_id) {
+            Some(&index) => updates[index].records.clone(),
+            None => tx.records_of(currency_id, HISTORY_FROM, HISTORY_TO).await?,
+        };
+        if changed_coins.contains(&currency_id) {
+            highs.push((currency_id, AthHistory::of(history.iter())));
+        }
+        new_digests.push((currency_id, CoinDigest::of(history.iter())));
+    }
+    if !highs.is_empty() {
+        tx.replace_ath(&highs).await?;
+    }
 
     let changed =
         summary.coins_created + summary.coins_renamed + summary.inserted + summary.updated;
     summary.generation = if changed > 0 {
         tx.bump_generation().await?
     } else {
-        tx.current_generation().await?
+        old_generation
     };
+    if !new_digests.is_empty() || summary.generation != old_generation {
+        tx.save_coin_digests(&new_digests, old_generation, summary.generation)
+            .await?;
+    }
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Writes the pending rows.
+async fn flush<T: WriteTransaction>(
+    tx: &mut T,
+    inserts: &mut Vec<(i64, DailyRecord)>,
+    updates: &mut Vec<(i64, DailyRecord)>,
+) -> StoreResult<()> {
+    if !inserts.is_empty() {
+        tx.insert_records(inserts).await?;
+        inserts.clear();
+    }
+    if !updates.is_empty() {
+        tx.update_records(updates).await?;
+        updates.clear();
+    }
+    Ok(())
+}
+
+/// A day on which a coin's all-time high rose: its high that day is above every earlier one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AthStep {
+    pub date: NaiveDate,
+    pub high: f64,
+}
+
+/// The all-time-high steps of a coin whose stored records are `stored` once `written` is
+/// upserted (both sorted by date; a written record replaces the stored one of its day). The
+/// coin's ATH on a day is the latest step on or before it, reached first on that step's date
+/// (an equal high later is not a step).
+#[cfg(test)]
+pub(crate) fn ath_steps_of(stored: &[DailyRecord], written: &[DailyRecord]) -> Vec<AthStep> {
+    AthHistory::of(merged(stored, written)).steps
+}
+
+/// A coin's all-time high through time: its steps, and its ATH as of the first day of every
+/// month from the month after its first record to the month of its last (the latest step
+/// before that day). The ATH on a day D is the latest step of D's month on or before D, or
+/// else the row of D's month.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AthHistory {
+    pub steps: Vec<AthStep>,
+    /// (first day of the month, the ATH as of that day).
+    pub months: Vec<(NaiveDate, AthStep)>,
+}
+
+impl AthHistory {
+    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> AthHistory {
+        let mut steps: Vec<AthStep> = Vec::new();
+        let mut months: Vec<(NaiveDate, AthStep)> = Vec::new();
+        let mut next_month: Option<NaiveDate> = None;
+        for record in records {
+            // Month starts passed before this record take the ATH as it stood.
+            while let (Some(month), Some(last)) = (next_month, steps.last()) {
+                if month > record.date() {
+                    break;
+                }
+                months.push((month, *last));
+                next_month = month.checked_add_months(Months::new(1));
+            }
+            if next_month.is_none() {
+                next_month =
+                    super::first_of_month(record.date()).checked_add_months(Months::new(1));
+            }
+            if steps.last().is_none_or(|last| record.high() > last.high) {
+                steps.push(AthStep {
+                    date: record.date(),
+                    high: record.high(),
+                });
+            }
+        }
+        AthHistory { steps, months }
+    }
+}
+
+/// A coin's records once `written` is upserted into `stored` (both sorted by date; a written
+/// record replaces the stored one of its day), in date order.
+#[cfg(test)]
+fn merged<'a>(
+    stored: &'a [DailyRecord],
+    written: &'a [DailyRecord],
+) -> impl Iterator<Item = &'a DailyRecord> {
+    let (mut s, mut w) = (stored.iter().peekable(), written.iter().peekable());
+    std::iter::from_fn(move || match (s.peek(), w.peek()) {
+        (Some(a), Some(b)) if a.date() < b.date() => s.next(),
+        (Some(a), Some(b)) => {
+            if a.date() == b.date() {
+                s.next();
+            }
+            w.next()
+        }
+        (Some(_), None) => s.next(),
+        (None, _) => w.next(),
+    })
+}
+
+/// What a coin's records are, in 40 bytes: their number and the SHA-256 of their dates and
+/// values (bit for bit, in date order). Equal digests mean equal records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CoinDigest {
+    pub records: i64,
+    pub sha256: Vec<u8>,
+}
+
+impl CoinDigest {
+    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> CoinDigest {
+        let mut hasher = Sha256::new();
+        let mut count = 0;
+        for r in records {
+            count += 1;
+            let mut bytes = [0u8; 52];
+            bytes[..4].copy_from_slice(&r.date().num_days_from_ce().to_le_bytes());
+            for (i, v) in [
+                r.open(),
+                r.high(),
+                r.low(),
+                r.close(),
+                r.volume(),
+                r.market_cap(),
+            ]
+            .iter()
+            .enumerate()
+            {
+                bytes[4 + 8 * i..12 + 8 * i].copy_from_slice(&v.to_bits().to_le_bytes());
+            }
+            hasher.update(bytes);
+        }
+        CoinDigest {
+            records: count,
+            sha256: hasher.finalize().to_vec(),
+        }
+    }
+}
+
+/// A digest as stored, with the data generation it was stamped with.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDigest {
+    pub currency_id: i64,
+    pub digest: CoinDigest,
+    pub generation: i64,
 }
 
 /// Finds the coin by symbol, creating or renaming it (name and id) as `update` asks; refuses
@@ -244,5 +475,129 @@ mod bulk_tests {
         assert!(!is_bulk_load(570_000, 37_082));
         assert!(!is_bulk_load(7_000_000, 1));
         assert!(!is_bulk_load(BULK_LOAD_ROWS - 1, 0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(day: u32, high: f64) -> DailyRecord {
+        rec_on(NaiveDate::from_ymd_opt(2021, 1, day).unwrap(), high)
+    }
+
+    fn rec_on(date: NaiveDate, high: f64) -> DailyRecord {
+        DailyRecord::new(date.into(), high, high, high, high, 0.0, 0.0).unwrap()
+    }
+
+    fn steps(pairs: &[(u32, f64)]) -> Vec<AthStep> {
+        pairs
+            .iter()
+            .map(|&(day, high)| AthStep {
+                date: NaiveDate::from_ymd_opt(2021, 1, day).unwrap(),
+                high,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_is_a_high_above_every_earlier_one_and_ties_keep_the_first_day() {
+        let history = [
+            rec(1, 5.0),
+            rec(2, 3.0),
+            rec(3, 7.0),
+            rec(4, 7.0),
+            rec(5, 8.0),
+        ];
+        assert_eq!(
+            ath_steps_of(&history, &[]),
+            steps(&[(1, 5.0), (3, 7.0), (5, 8.0)])
+        );
+        assert_eq!(ath_steps_of(&[], &history), ath_steps_of(&history, &[]));
+        assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
+    }
+
+    #[test]
+    fn month_starts_hold_the_ath_as_it_stood_before_them() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let r = rec_on;
+        // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 9, Apr 1: 1.
+        let history = [
+            r(d(2021, 1, 30), 5.0),
+            r(d(2021, 1, 31), 6.0),
+            r(d(2021, 3, 1), 4.0),
+            r(d(2021, 3, 2), 9.0),
+            r(d(2021, 4, 1), 1.0),
+        ];
+        let ath = AthHistory::of(history.iter());
+        let step = |date, high| AthStep { date, high };
+        assert_eq!(
+            ath.steps,
+            [
+                step(d(2021, 1, 30), 5.0),
+                step(d(2021, 1, 31), 6.0),
+                step(d(2021, 3, 2), 9.0)
+            ]
+        );
+        assert_eq!(
+            ath.months,
+            [
+                (d(2021, 2, 1), step(d(2021, 1, 31), 6.0)),
+                (d(2021, 3, 1), step(d(2021, 1, 31), 6.0)),
+                (d(2021, 4, 1), step(d(2021, 3, 2), 9.0)),
+            ]
+        );
+        assert_eq!(AthHistory::of(history[..2].iter()).months, []);
+        assert_eq!(ath.steps, ath_steps_of(&history, &[]));
+    }
+
+    #[test]
+    fn a_digest_tells_apart_any_change_of_date_value_or_count() {
+        let history = [rec(1, 5.0), rec(2, 3.0), rec(3, 7.0)];
+        let digest = CoinDigest::of(history.iter());
+        assert_eq!(digest.records, 3);
+        assert_eq!(digest, CoinDigest::of(merged(&history, &history[1..2])));
+        assert_ne!(digest, CoinDigest::of(history[..2].iter()));
+        assert_ne!(digest, CoinDigest::of(merged(&history, &[rec(2, 3.5)])));
+        assert_ne!(
+            digest,
+            CoinDigest::of(merged(&history[..2], &[rec(4, 7.0)]))
+        );
+        let mut negative_zero = history;
+        negative_zero[0] = DailyRecord::new(
+            negative_zero[0].date().into(),
+            5.0,
+            5.0,
+            5.0,
+            5.0,
+            -0.0,
+            0.0,
+        )
+        .unwrap();
+        assert_ne!(digest, CoinDigest::of(negative_zero.iter()));
+    }
+
+    #[test]
+    fn written_records_replace_stored_ones_of_their_day_and_merge_by_date() {
+        let stored = [rec(1, 5.0), rec(3, 7.0), rec(5, 8.0)];
+        // A new high inserted between stored days.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(2, 9.0)]),
+            steps(&[(1, 5.0), (2, 9.0)])
+        );
+        // Lowering a past high: the later days become steps again.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(3, 1.0)]),
+            steps(&[(1, 5.0), (5, 8.0)])
+        );
+        // A new high after the last stored day, and one before the first.
+        assert_eq!(
+            ath_steps_of(&stored, &[rec(6, 10.0)]),
+            steps(&[(1, 5.0), (3, 7.0), (5, 8.0), (6, 10.0)])
+        );
+        assert_eq!(
+            ath_steps_of(&stored[1..], &[rec(1, 20.0)]),
+            steps(&[(1, 20.0)])
+        );
     }
 }

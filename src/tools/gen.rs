@@ -12,6 +12,12 @@
 //! supply and the volume a noisy fraction of it. Coins are listed on different days: the
 //! first has the whole span, the others start up to a tenth of the span later, and all end
 //! on the same last day.
+//!
+//! Everything written is what the importer accepts and what real data looks like: the walk
+//! is reflected at market caps of [`MIN_MARKET_CAP`] and [`MAX_MARKET_CAP`] (an unbounded walk
+//! over 10 years reached caps of 1e18 and more, which the importer refuses), and every symbol
+//! starts with [`SYMBOL_PREFIX`], so generated and real files can be imported into one
+//! database.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -24,6 +30,13 @@ use rand_chacha::ChaCha8Rng;
 
 /// The header the Kaggle files have, in their column order.
 pub const KAGGLE_HEADER: &str = "SNo,Name,Symbol,Date,High,Low,Open,Close,Volume,Marketcap";
+
+/// The smallest market cap a generated coin reaches: a small real listing.
+pub const MIN_MARKET_CAP: f64 = 1e5;
+/// The largest market cap a generated coin reaches: above Bitcoin's highest (1.2e12), far
+/// below the importer's bound ([`crate::domain::MAX_RECORD_VALUE`], 1e18), and with volumes of
+/// at most a few times the market cap.
+pub const MAX_MARKET_CAP: f64 = 2e12;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -188,6 +201,14 @@ fn write_coin(
     let drift = uniform(&mut rng, -0.001, 0.0015);
     let supply = uniform(&mut rng, 1.0, 10.0) * power_of_ten(integer(&mut rng, 6, 10));
     let turnover = uniform(&mut rng, 0.01, 0.15);
+    // Start inside the market-cap bounds (by whole powers of ten, so the draws stay as they were).
+    let mut start_price = start_price;
+    while start_price * supply < MIN_MARKET_CAP {
+        start_price *= 10.0;
+    }
+    while start_price * supply > MAX_MARKET_CAP {
+        start_price /= 10.0;
+    }
 
     let path = out.join(file_name(&plan.name));
     let mut file = BufWriter::with_capacity(1 << 20, File::create(&path)?);
@@ -198,7 +219,12 @@ fn write_coin(
     for offset in plan.listed_after..options.days {
         let date = first_day + Days::new(u64::from(offset));
         let open = close;
-        close = open * exp(drift + volatility * normal(&mut rng));
+        let step = exp(drift + volatility * normal(&mut rng));
+        close = open * step;
+        // Reflect the walk at the bounds: the step goes the other way.
+        if !(MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&(close * supply)) {
+            close = open / step;
+        }
         let wick_up = exp(0.5 * volatility * normal(&mut rng).abs());
         let wick_down = exp(0.5 * volatility * normal(&mut rng).abs());
         let high = open.max(close) * wick_up;
@@ -389,6 +415,26 @@ mod tests {
         let err = generate(dir.path(), &options(2, 5, 1)).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert!(err.to_string().contains("empty or new directory"), "{err}");
+    }
+
+    #[test]
+    fn a_long_walk_stays_inside_the_market_cap_bounds() {
+        // 10 years: unbounded, caps of 1e18 and more came out of such a span.
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), &options(40, 3650, 42)).unwrap();
+        for (index, (file, bytes)) in read_all(dir.path()).iter().enumerate() {
+            for coin in parse_file(index, file, bytes).unwrap() {
+                for r in coin.records.iter().map(|r| r.record) {
+                    assert!(
+                        (MIN_MARKET_CAP..=MAX_MARKET_CAP).contains(&r.market_cap()),
+                        "{file} {}: {}",
+                        r.date(),
+                        r.market_cap()
+                    );
+                    assert!(r.volume() < 10.0 * MAX_MARKET_CAP, "{file} {}", r.date());
+                }
+            }
+        }
     }
 
     #[test]

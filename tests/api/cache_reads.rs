@@ -25,8 +25,9 @@ pub fn eth_closes() -> Vec<f64> {
     (0..36).map(|i| 2_000.0 + 10.0 * i as f64).collect()
 }
 
-pub async fn import_two_coins(app: &TestApp) {
-    app.import_files(&[
+/// BTC and ETH, 36 days each from 2021-06-01.
+pub fn two_coin_files() -> [(&'static str, String); 2] {
+    [
         (
             "coin_Bitcoin.csv",
             fixtures::coin_file("Bitcoin", "BTC", "2021-06-01", &btc_closes()),
@@ -35,9 +36,13 @@ pub async fn import_two_coins(app: &TestApp) {
             "coin_Ethereum.csv",
             fixtures::coin_file("Ethereum", "ETH", "2021-06-01", &eth_closes()),
         ),
-    ])
-    .await
-    .expect("the fixtures import");
+    ]
+}
+
+pub async fn import_two_coins(app: &TestApp) {
+    app.import_files(&two_coin_files())
+        .await
+        .expect("the fixtures import");
 }
 
 /// Redis on, under `prefix`. The timeout is raised from the production 50 ms: these tests

@@ -155,3 +155,61 @@ async fn the_dashboard_for_all_coins_on_the_last_day(backend: Backend) {
         .await;
     assert_eq!(wbtc[0]["market-cap"], 0.0);
 }
+
+/// `records_for_changes` (the exact reference days first, the as-of fallback days only for
+/// the coins missing one) gives every change the full 4-day window gives, on the real data
+/// with its gaps (Monero misses 2014-06-05, Tether days in 2015), for every coin and lookback.
+async fn changes_from_the_exact_days_equal_those_from_the_full_window(backend: Backend) {
+    use krispyto::analytics::markets::MARKET_LOOKBACK_DAYS;
+    use krispyto::analytics::percent::{change_over, reference_window};
+    use krispyto::domain::DailyRecord;
+    use std::collections::BTreeMap;
+
+    let app = spawn_app(backend).await;
+    app.import_real_data().await;
+    let by_coin = |rows: Vec<(i64, DailyRecord)>| {
+        let mut map: BTreeMap<i64, Vec<DailyRecord>> = BTreeMap::new();
+        for (id, record) in rows {
+            map.entry(id).or_default().push(record);
+        }
+        map
+    };
+    let changes = |coins: &BTreeMap<i64, Vec<DailyRecord>>, day| {
+        coins
+            .iter()
+            .filter_map(|(id, records)| {
+                let today = records.iter().find(|r| r.date() == day)?;
+                let changes = MARKET_LOOKBACK_DAYS.map(|back| change_over(records, today, back));
+                Some((*id, changes))
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut compared = 0;
+    let start = chrono::NaiveDate::from_ymd_opt(2014, 5, 1).unwrap();
+    for offset in (0..2_600).step_by(3) {
+        let day = start + chrono::Days::new(offset);
+        let full = by_coin(
+            app.store
+                .records_on_days(None, &reference_window(day, &MARKET_LOOKBACK_DAYS))
+                .await
+                .unwrap(),
+        );
+        let exact = app
+            .store
+            .records_for_changes(None, day, &MARKET_LOOKBACK_DAYS)
+            .await
+            .unwrap();
+        let exact_rows = exact.len();
+        let exact = by_coin(exact);
+        let expected = changes(&full, day);
+        assert_eq!(changes(&exact, day), expected, "{day}");
+        assert!(
+            exact_rows <= full.values().map(Vec::len).sum::<usize>(),
+            "{day}"
+        );
+        compared += expected.len();
+    }
+    assert!(compared > 5_000, "{compared}");
+}
+
+on_both_stores!(changes_from_the_exact_days_equal_those_from_the_full_window);

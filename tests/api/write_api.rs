@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use krispyto::domain::Currency;
 
-use crate::cache_reads::{btc_closes, import_two_coins};
+use crate::cache_reads::{btc_closes, import_two_coins, two_coin_files};
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_both_stores;
 
@@ -382,7 +382,138 @@ async fn writes_create_rename_and_upsert(backend: Backend) {
     assert_unchanged(&app, &before).await;
 }
 
+/// `(ath, ath_date)` of BTC in `/api/v1/markets` on `date`.
+async fn btc_ath(app: &TestApp, date: &str) -> (Value, Value) {
+    let page = app
+        .get_json(&format!("/api/v1/markets?ids=btc&date={date}"), 200)
+        .await;
+    let row = &page["data"][0];
+    (row["ath"].clone(), row["ath_date"].clone())
+}
+
+/// The all-time high is precomputed (migration 0005, table `ath_step`): after the import and
+/// after every write, markets shows the ATH of the data as it now is.
+async fn the_all_time_high_follows_every_write(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.writes.api_keys = vec![KEY.into()];
+    })
+    .await;
+    // BTC: 2021-06-01..07-06, close 30,000 + 100 i, high = close × 1.1 (rising every day).
+    import_two_coins(&app).await;
+    let high = |i: usize| json!(btc_closes()[i] * 1.1);
+    assert_eq!(
+        btc_ath(&app, "2021-06-20").await,
+        (high(19), json!("2021-06-20"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+
+    // A new high in the past (record() writes high = 2 × close) rules every later day.
+    let answer = post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([record("2021-06-10", 50_000.0)]),
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        json!({"inserted": 0, "updated": 1, "unchanged": 0})
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-06-09").await,
+        (high(8), json!("2021-06-09"))
+    );
+    for date in ["2021-06-10", "2021-06-20", "2021-07-06"] {
+        assert_eq!(
+            btc_ath(&app, date).await,
+            (json!(100_000.0), json!("2021-06-10")),
+            "{date}"
+        );
+    }
+
+    // Lowering that past high gives every later day its own high back.
+    post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 10.0)])).await;
+    assert_eq!(
+        btc_ath(&app, "2021-06-10").await,
+        (high(8), json!("2021-06-09"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-06-20").await,
+        (high(19), json!("2021-06-20"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+
+    // A new latest day with a new high, and one with an equal high: the first day keeps it.
+    post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([
+            record("2021-07-07", 40_000.0),
+            record("2021-07-08", 40_000.0)
+        ]),
+    )
+    .await;
+    assert_eq!(
+        btc_ath(&app, "2021-07-08").await,
+        (json!(80_000.0), json!("2021-07-07"))
+    );
+    assert_eq!(
+        btc_ath(&app, "2021-07-06").await,
+        (high(35), json!("2021-07-06"))
+    );
+}
+
+/// A re-import skips the coins whose stored digest (migration 0005, table `coin_digest`)
+/// equals the file's, without reading their records; a write in between keeps the digests
+/// right, so the re-import puts back exactly what the write changed.
+async fn a_reimport_restores_what_a_write_changed_and_skips_the_rest(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.writes.api_keys = vec![KEY.into()];
+    })
+    .await;
+    import_two_coins(&app).await;
+    let before = app.get_json("/api/v1/coins/BTC/history", 200).await;
+
+    // An update of one BTC day and a new ETH day through the write API.
+    post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 1.0)])).await;
+    post_records(&app, "ETH", Some(KEY), json!([record("2021-07-07", 1.0)])).await;
+    let again = app.import_files(&two_coin_files()).await.unwrap();
+    assert_eq!(
+        (
+            again.summary.inserted,
+            again.summary.updated,
+            again.summary.unchanged
+        ),
+        (0, 1, 71),
+        "{again:?}"
+    );
+    assert_eq!(app.get_json("/api/v1/coins/BTC/history", 200).await, before);
+    let third = app.import_files(&two_coin_files()).await.unwrap();
+    assert_eq!(
+        (
+            third.summary.inserted,
+            third.summary.updated,
+            third.summary.unchanged
+        ),
+        (0, 0, 72),
+        "{third:?}"
+    );
+    assert_eq!(
+        third.summary.generation, again.summary.generation,
+        "nothing changed"
+    );
+}
+
 on_both_stores!(
+    a_reimport_restores_what_a_write_changed_and_skips_the_rest,
+    the_all_time_high_follows_every_write,
     writes_need_configured_keys,
     every_refusal_leaves_the_database_unchanged,
     writes_create_rename_and_upsert

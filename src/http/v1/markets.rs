@@ -1,11 +1,11 @@
 //! `GET /api/v1/markets`: every coin on a day, ranked by market cap, with changes over 1 to
 //! 365 days and the drawdown from the all-time high; sorted and paged.
 //!
-//! Cost is four or five queries whatever the number of coins: the date range, the coins,
-//! the selected coins' records on the 21 days the changes can refer to (the day and, per
-//! lookback, the 4 days the as-of rule may use), every coin's market cap on the day (only
-//! when a few coins were asked for: the rank counts them all), and the all-time highs up to
-//! the day (one index probe per coin).
+//! Cost is four to six queries whatever the number of coins: the date range, the coins,
+//! the selected coins' records on the day and the 5 reference days (and, for coins missing a
+//! reference day, the 3 days before it the as-of rule may use), every coin's market cap on
+//! the day (only when a few coins were asked for: the rank counts them all), and the
+//! all-time highs up to the day (one probe per coin into the precomputed steps).
 
 use std::collections::HashMap;
 
@@ -22,7 +22,6 @@ use crate::analytics::markets::{
     market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
     MARKET_LOOKBACK_DAYS,
 };
-use crate::analytics::percent::reference_window;
 use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord};
@@ -235,9 +234,12 @@ async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPa
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
 
-    let window = reference_window(day, &MARKET_LOOKBACK_DAYS);
     let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
-    for (id, record) in state.store.records_on_days(ids.as_deref(), &window).await? {
+    for (id, record) in state
+        .store
+        .records_for_changes(ids.as_deref(), day, &MARKET_LOOKBACK_DAYS)
+        .await?
+    {
         by_coin.entry(id).or_default().push(record);
     }
     // A rank counts every coin of the day, whichever coins were asked for.
