@@ -311,16 +311,7 @@ pub async fn market_chart_range(
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
-    let p = query_params(params)?;
-    let vs = vs_currency(p.vs_currency.as_deref())?;
-    let days = range(p.from.as_deref(), p.to.as_deref())?;
-    daily_interval(p.interval.as_deref())?;
-    let w = Window {
-        vs,
-        days,
-        daily: true,
-        precision: precision(p.precision.as_deref())?,
-    };
+    let w = range_window(&query_params(params)?)?;
     let key = w.key("v3/market_chart/range", &id);
     Ok(state
         .cache
@@ -399,19 +390,23 @@ pub async fn ohlc_range(
     params: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
-    let p = query_params(params)?;
-    let vs = vs_currency(p.vs_currency.as_deref())?;
-    let days = range(p.from.as_deref(), p.to.as_deref())?;
-    daily_interval(p.interval.as_deref())?;
-    let w = Window {
-        vs,
-        days,
-        daily: true,
-        precision: precision(p.precision.as_deref())?,
-    };
+    let w = range_window(&query_params(params)?)?;
     let key = w.key("v3/ohlc/range", &id);
     Ok(state
         .cache
         .respond_json(&headers, &key, || ohlc_answer(&state, id, w))
         .await)
+}
+
+/// The window of a `/range` request: daily points or candles of the days in [from, to].
+fn range_window(p: &RangeParams) -> Result<Window, ApiError> {
+    let vs = vs_currency(p.vs_currency.as_deref())?;
+    let days = range(p.from.as_deref(), p.to.as_deref())?;
+    daily_interval(p.interval.as_deref())?;
+    Ok(Window {
+        vs,
+        days,
+        daily: true,
+        precision: precision(p.precision.as_deref())?,
+    })
 }

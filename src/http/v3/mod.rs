@@ -16,8 +16,8 @@ pub mod simple;
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -25,6 +25,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::params::query_params;
 use super::{ApiError, AppState};
 use crate::analytics::coingecko::{Precision, Quote};
 use crate::domain::{Currency, DailyRecord};
@@ -83,16 +84,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct CgError {
     /// `coin not found`, `invalid vs_currency`, or a sentence naming the bad parameter.
     pub error: String,
-}
-
-/// The query string as its `*Params` struct, or a JSON 400 (e.g. a parameter given twice).
-fn query_params<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    params.map(|Query(params)| params).map_err(|rejection| {
-        ApiError::BadRequest(format!(
-            "The query string cannot be read: {}. Give each parameter at most once.",
-            rejection.body_text()
-        ))
-    })
 }
 
 /// The coin id of the path, trimmed and lower-cased (ids are lowercase).
