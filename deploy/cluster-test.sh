@@ -88,6 +88,18 @@ wait_ready() {
   fail "replica $n was not ready after 180 s"
 }
 
+# Waits (up to 30 s) until nginx sends load to replica n again: ready is not enough, since nginx
+# keeps a failed upstream out for its fail_timeout. A rolling restart that stops the other
+# replica before this would leave nginx with no live upstream.
+wait_serving() {
+  local n=$1 since=$2
+  for _ in $(seq 1 300); do
+    (( $(tail -n +"$((since + 1))" "$work/replica-$n.log" | grep '"request answered"' | grep -vc '/readyz') >= 20 )) && return 0
+    sleep 0.1
+  done
+  fail "nginx sent no load to replica $n within 30 s of it being ready"
+}
+
 log "1. two replicas at once on the empty database $DB, both with --data"
 started=$(date +%s%N)
 start_replica 1
@@ -142,10 +154,12 @@ load_started=$(date +%s)
 sleep 3
 kill -9 "${PIDS[1]}"; wait "${PIDS[1]}" 2>/dev/null || true
 sleep 2
+log_lines=$(wc -l <"$work/replica-1.log")
 start_replica 1
 wait_ready 1
+wait_serving 1 "$log_lines"
 restart1_s=$(( $(date +%s) - load_started ))
-sleep 3
+sleep 1
 kill -TERM "${PIDS[2]}"; wait "${PIDS[2]}" 2>/dev/null || true
 sleep 2
 start_replica 2
