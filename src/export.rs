@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use bytes::Bytes;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use futures::{Stream, StreamExt, TryStreamExt};
 
-use crate::domain::{Currency, DailyRecord};
+use crate::domain::{push_iso_date, Currency, DailyRecord};
 use crate::store::{RecordSelection, Store, StoreError};
 
 /// The encodings an export can be asked for.
@@ -151,7 +151,7 @@ impl Encoder {
                 out.push(b',');
                 out.extend_from_slice(symbol.as_bytes());
                 out.push(b',');
-                push_date(record.date(), out);
+                push_iso_date(record.date(), out);
                 out.extend_from_slice(b" 23:59:59");
                 for value in [
                     record.high(),
@@ -172,7 +172,7 @@ impl Encoder {
                     out.extend_from_slice(symbol.as_bytes());
                     out.push(b',');
                 }
-                push_date(record.date(), out);
+                push_iso_date(record.date(), out);
                 for value in values(record) {
                     out.push(b',');
                     out.extend_from_slice(number.format_finite(value).as_bytes());
@@ -184,7 +184,7 @@ impl Encoder {
                 out.extend_from_slice(b"\",\"name\":");
                 out.extend_from_slice(name_json);
                 out.extend_from_slice(b",\"date\":\"");
-                push_date(record.date(), out);
+                push_iso_date(record.date(), out);
                 out.push(b'"');
                 for (key, value) in [
                     ("open", record.open()),
@@ -226,29 +226,6 @@ fn values(record: &DailyRecord) -> [f64; 6] {
         record.volume(),
         record.market_cap(),
     ]
-}
-
-/// `YYYY-MM-DD`, written digit by digit: chrono's formatter parses its format string on
-/// every call, which shows at millions of rows.
-fn push_date(date: NaiveDate, out: &mut Vec<u8>) {
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        out.extend_from_slice(date.format("%Y-%m-%d").to_string().as_bytes());
-        return;
-    }
-    let (year, month, day) = (year as u32, date.month(), date.day());
-    out.extend_from_slice(&[
-        b'0' + (year / 1000) as u8,
-        b'0' + (year / 100 % 10) as u8,
-        b'0' + (year / 10 % 10) as u8,
-        b'0' + (year % 10) as u8,
-        b'-',
-        b'0' + (month / 10) as u8,
-        b'0' + (month % 10) as u8,
-        b'-',
-        b'0' + (day / 10) as u8,
-        b'0' + (day % 10) as u8,
-    ]);
 }
 
 /// The decimal digits of `n`, in `buffer`.

@@ -12,5 +12,5 @@ mod date;
 mod record;
 
 pub use coin::{CoinId, CoinName, Currency, Symbol, MAX_COIN_ID_LEN, MAX_NAME_LEN, MAX_SYMBOL_LEN};
-pub use date::{RecordDate, DATE_FORMAT};
+pub use date::{iso_date, push_iso_date, RecordDate, DATE_FORMAT};
 pub use record::{DailyRecord, PriceField, RecordViolation, MAX_RECORD_VALUE};
