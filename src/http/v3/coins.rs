@@ -129,7 +129,7 @@ pub struct Links {
 pub type ByCurrency = BTreeMap<String, f64>;
 
 /// `sparkline_7d` / `sparkline_in_7d`: the 8 daily closes of the last 7 days.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct Sparkline {
     pub price: Vec<f64>,
 }
