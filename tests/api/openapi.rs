@@ -265,7 +265,9 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         };
         let url = format!(
             "{}?{}",
-            path.replace("{symbol}", "BTC").replace("{id}", "bitcoin"),
+            path.replace("{symbol}", "BTC")
+                .replace("{id}", "bitcoin")
+                .replace("{file}", "app.js"),
             query.join("&")
         );
         let first = app.get(&url).await;
@@ -286,8 +288,9 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         assert_eq!(again.status().as_u16(), 304, "GET {url} with its ETag");
         checked += 1;
     }
-    // /dashboard, /search, the six /api/v1 reads and the twelve /api/v3 reads.
-    assert_eq!(checked, 20);
+    // /dashboard, /search, the six /api/v1 reads, the twelve /api/v3 reads and the web
+    // dashboard's page, coin page and files.
+    assert_eq!(checked, 23);
 }
 
 /// A query that finds the one coin (Bitcoin, 2021-07-01..03) on an `/api/v3` path.
