@@ -68,18 +68,7 @@ async fn v1_reads_share_entries_and_follow_changes(backend: Backend) {
     assert_eq!(revalidated.status().as_u16(), 304);
 
     // A change is seen by the next read.
-    let mut file = fixtures::HEADER.to_owned();
-    file.push_str(&fixtures::row(
-        1,
-        "Bitcoin",
-        "BTC",
-        chrono::NaiveDate::from_ymd_opt(2021, 7, 7).unwrap(),
-        99_999.0,
-        1.0,
-    ));
-    app.import_files(&[("coin_Bitcoin.csv", file)])
-        .await
-        .unwrap();
+    import_btc_on_july_7(&app).await;
     let coin = app.get_json("/api/v1/coins/BTC", 200).await;
     assert_eq!(coin["latest"]["date"], "2021-07-07");
     assert_eq!(coin["latest"]["close"], 99_999.0);
@@ -162,6 +151,21 @@ async fn markets_pages_are_cut_from_one_table_per_day(backend: Backend) {
     let v3_latest = "/api/v3/coins/markets?vs_currency=usd&order=id_asc&per_page=1";
     let old_v3 = app.get_json(v3_latest, 200).await;
     assert_eq!(old_v3[0]["current_price"], btc_closes()[35]);
+    import_btc_on_july_7(&app).await;
+    let before = tables(&app);
+    let new = app.get_json(latest, 200).await;
+    assert_eq!(
+        (new["date"].as_str(), new["total"].as_u64()),
+        (Some("2021-07-07"), Some(1))
+    );
+    assert_eq!(new["data"][0]["price"], 99_999.0);
+    let new_v3 = app.get_json(v3_latest, 200).await;
+    assert_eq!(new_v3[0]["current_price"], 99_999.0);
+    assert_eq!(tables(&app), (before.0 + 1, before.1 + 1), "new tables");
+}
+
+/// A change: Bitcoin's record of 2021-07-07 (the day after the fixtures), closing at 99,999.
+async fn import_btc_on_july_7(app: &crate::helpers::TestApp) {
     let mut file = fixtures::HEADER.to_owned();
     file.push_str(&fixtures::row(
         1,
@@ -174,14 +178,4 @@ async fn markets_pages_are_cut_from_one_table_per_day(backend: Backend) {
     app.import_files(&[("coin_Bitcoin.csv", file)])
         .await
         .unwrap();
-    let before = tables(&app);
-    let new = app.get_json(latest, 200).await;
-    assert_eq!(
-        (new["date"].as_str(), new["total"].as_u64()),
-        (Some("2021-07-07"), Some(1))
-    );
-    assert_eq!(new["data"][0]["price"], 99_999.0);
-    let new_v3 = app.get_json(v3_latest, 200).await;
-    assert_eq!(new_v3[0]["current_price"], 99_999.0);
-    assert_eq!(tables(&app), (before.0 + 1, before.1 + 1), "new tables");
 }

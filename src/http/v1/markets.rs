@@ -357,10 +357,7 @@ mod tests {
     }
 
     fn bad(pairs: &[(&str, &str)]) -> String {
-        match parse(pairs) {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
+        crate::test_support::bad_request_message(parse(pairs))
     }
 
     #[test]

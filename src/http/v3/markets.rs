@@ -600,10 +600,7 @@ mod tests {
     }
 
     fn bad_param(pairs: &[(&str, &str)]) -> String {
-        match parse(pairs) {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
+        crate::test_support::bad_request_message(parse(pairs))
     }
 
     /// The table goes to Redis as JSON: a figure asked for and null (`Some(None)`) must come
