@@ -263,6 +263,17 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The smallest data a route answers from: Bitcoin closing at 1, 2 and 3 on
+    /// 2021-07-01 to 2021-07-03.
+    pub async fn import_three_btc_days(&self) {
+        self.import_files(&[(
+            "coin_Bitcoin.csv",
+            fixtures::coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
+        )])
+        .await
+        .expect("three days of Bitcoin import");
+    }
+
     /// Imports CSV files written into a temporary directory.
     pub async fn import_files(
         &self,
