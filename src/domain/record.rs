@@ -62,14 +62,8 @@ impl DailyRecord {
     /// Open, high, low, close, volume, market cap: the order of the CSV files and of the
     /// stored columns.
     pub fn values(&self) -> [f64; 6] {
-        [
-            self.open,
-            self.high,
-            self.low,
-            self.close,
-            self.volume,
-            self.market_cap,
-        ]
+        let r = self;
+        [r.open, r.high, r.low, r.close, r.volume, r.market_cap]
     }
 
     /// True when every price field is bit-for-bit the same as `other`'s (dates aside).
