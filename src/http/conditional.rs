@@ -41,6 +41,15 @@ impl Answer {
         )
     }
 
+    /// A 200 with `body` as it is, of `content_type` (a file of the web dashboard).
+    pub fn file(content_type: &'static str, body: Bytes) -> Answer {
+        Answer::new(
+            StatusCode::OK,
+            Some(HeaderValue::from_static(content_type)),
+            body,
+        )
+    }
+
     /// 204 No Content (for example: the database holds no data yet).
     pub fn no_content() -> Answer {
         Answer::new(StatusCode::NO_CONTENT, None, Bytes::new())
@@ -184,26 +193,35 @@ impl ResponseCache {
     }
 
     fn http_response(&self, answer: &Answer, request_headers: &HeaderMap) -> Response {
+        answer.respond_to(request_headers, &self.cache_control)
+    }
+}
+
+impl Answer {
+    /// The HTTP response: a 200 with `ETag` and `cache_control`, or `304 Not Modified`
+    /// (with both, no body) when `request_headers` carry a matching `If-None-Match`. Other
+    /// statuses go as they are.
+    pub fn respond_to(&self, request_headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
         let with_body = || {
-            let mut response = (answer.status, Body::from(answer.body.clone())).into_response();
-            if let Some(content_type) = &answer.content_type {
+            let mut response = (self.status, Body::from(self.body.clone())).into_response();
+            if let Some(content_type) = &self.content_type {
                 response
                     .headers_mut()
                     .insert(CONTENT_TYPE, content_type.clone());
             }
             response
         };
-        if answer.status != StatusCode::OK {
+        if self.status != StatusCode::OK {
             return with_body();
         }
-        let mut response = if answer.is_not_modified_for(request_headers) {
+        let mut response = if self.is_not_modified_for(request_headers) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             with_body()
         };
         let headers = response.headers_mut();
-        headers.insert(ETAG, answer.etag.clone());
-        headers.insert(CACHE_CONTROL, self.cache_control.clone());
+        headers.insert(ETAG, self.etag.clone());
+        headers.insert(CACHE_CONTROL, cache_control.clone());
         response
     }
 }
