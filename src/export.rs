@@ -173,7 +173,7 @@ impl Encoder {
                     out.push(b',');
                 }
                 push_date(record.date(), out);
-                for value in values(record) {
+                for value in record.values() {
                     out.push(b',');
                     out.extend_from_slice(number.format_finite(value).as_bytes());
                 }
@@ -214,18 +214,6 @@ impl Encoder {
         }
         Bytes::from(out)
     }
-}
-
-/// Open, high, low, close, volume, market cap: the order of the API's CSV.
-fn values(record: &DailyRecord) -> [f64; 6] {
-    [
-        record.open(),
-        record.high(),
-        record.low(),
-        record.close(),
-        record.volume(),
-        record.market_cap(),
-    ]
 }
 
 /// `YYYY-MM-DD`, written digit by digit: chrono's formatter parses its format string on

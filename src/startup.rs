@@ -9,7 +9,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::cache::CacheSettings;
-use crate::http::{router, ApiKeys, AppState, ResponseCache};
+use crate::http::{router, ApiKeys, AppState, MarketTables, ResponseCache};
 use crate::import::{self, source::Source, ImportReport, Progress};
 use crate::server::ServerSettings;
 use crate::store::{Store, StoreOptions};
@@ -65,6 +65,7 @@ pub struct Application {
     store: Store,
     local_addr: SocketAddr,
     cache: ResponseCache,
+    tables: MarketTables,
     api_keys: ApiKeys,
     max_body_bytes: usize,
     generation_poll: Duration,
@@ -103,6 +104,7 @@ impl Application {
             .await
             .context("cannot read the data generation")?;
         let cache = ResponseCache::build(&config.cache, generation).await?;
+        let tables = MarketTables::beside(&cache);
         let api_keys = ApiKeys::new(&config.writes.api_keys);
         if api_keys.is_empty() {
             tracing::info!(
@@ -114,6 +116,7 @@ impl Application {
             store,
             local_addr,
             cache,
+            tables,
             api_keys,
             max_body_bytes: config.writes.max_body_bytes,
             generation_poll: config.cache.generation_poll,
@@ -125,6 +128,11 @@ impl Application {
     /// The response cache (its statistics and data generation).
     pub fn cache(&self) -> &ResponseCache {
         &self.cache
+    }
+
+    /// The market tables' caches (their statistics).
+    pub fn tables(&self) -> &MarketTables {
+        &self.tables
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -153,6 +161,7 @@ impl Application {
         let app = router(AppState {
             store: self.store.clone(),
             cache: self.cache.clone(),
+            tables: self.tables.clone(),
             api_keys: self.api_keys.clone(),
             max_body_bytes: self.max_body_bytes,
         });

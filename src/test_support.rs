@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
+use crate::http::ApiError;
 
 pub fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -32,5 +33,13 @@ pub fn coin(id: i64, name: &str, symbol: &str) -> Currency {
         name: name.into(),
         symbol: Symbol::parse(symbol).unwrap(),
         coin_id: CoinId::for_name(name, |_| false),
+    }
+}
+
+/// The message of a 400; panics on anything else.
+pub fn bad_request_message(result: Result<impl std::fmt::Debug, ApiError>) -> String {
+    match result {
+        Err(ApiError::BadRequest(m)) => m,
+        other => panic!("expected a 400, got {other:?}"),
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::domain::DailyRecord;
 
 /// A price and the day it was reached.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PricePoint {
     pub price: f64,
     pub date: NaiveDate,

@@ -3,11 +3,13 @@
 //! as-of rule of [`super::percent`]), its all-time high up to that day and the drawdown
 //! from it; sorted by any numeric field or the name, nulls last.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::coins::PricePoint;
 use super::order::{compare_nulls_last, compare_text, SortDirection};
@@ -18,8 +20,8 @@ use crate::domain::{Currency, DailyRecord};
 /// 365-day change needs only the records of days d-365..d-368 (see `reference_window`).
 pub const MARKET_LOOKBACK_DAYS: [u64; 5] = [1, 7, 30, 90, 365];
 
-/// One coin on one day.
-#[derive(Debug, Clone, PartialEq)]
+/// One coin on one day. (De)serializable: the rows of a day are cached, in Redis too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketRow {
     pub currency_id: i64,
     pub name: String,
@@ -223,8 +225,14 @@ fn by_name(a: &MarketRow, b: &MarketRow) -> Ordering {
 
 /// Sorts by `order` in `direction`: text case-insensitively, numbers with missing values last
 /// in both directions; ties by name (ascending), so pages are stable across requests.
-pub fn sort_market_rows(rows: &mut [MarketRow], order: MarketOrder, direction: SortDirection) {
+/// Sorts rows or references to them (a page is cut from a shared table without copying it).
+pub fn sort_market_rows<R: Borrow<MarketRow>>(
+    rows: &mut [R],
+    order: MarketOrder,
+    direction: SortDirection,
+) {
     rows.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         let primary = match (order.key(a), order.key(b)) {
             (Key::Number(x), Key::Number(y)) => compare_nulls_last(x, y, direction),
             (Key::Text(x), Key::Text(y)) => direction.apply(compare_text(x, y)),

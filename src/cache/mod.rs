@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use crate::store::Store;
 use crate::telemetry::metric;
 pub use generation::Generation;
@@ -45,6 +48,8 @@ pub trait Cached: Send + Sync + Sized + 'static {
 #[derive(Clone)]
 pub struct CacheSettings {
     /// The most bytes L1 holds (keys and bodies); the least recently used answers go first.
+    /// The market tables the markets routes cut pages from have L1s of their own beside it,
+    /// an eighth of this each (`http::MarketTables`).
     pub max_bytes: u64,
     /// How long an answer stays in L1 and L2. Generation keys already retire stale answers;
     /// the TTL bounds how long superseded ones take up room.
@@ -171,17 +176,7 @@ impl<V: Cached> Cache<V> {
     /// Builds the cache at `generation`. A configured Redis that is not reachable is not an
     /// error (the server runs on L1 until it is); a malformed `redis_url` is.
     pub async fn build(settings: &CacheSettings, generation: i64) -> anyhow::Result<Cache<V>> {
-        let l1 = moka::future::Cache::builder()
-            .max_capacity(settings.max_bytes)
-            .weigher(|key: &String, value: &Arc<V>| {
-                let bytes = key.capacity()
-                    + value.weight()
-                    + std::mem::size_of::<V>()
-                    + L1_ENTRY_OVERHEAD_BYTES;
-                u32::try_from(bytes).unwrap_or(u32::MAX)
-            })
-            .time_to_live(settings.ttl)
-            .build();
+        let l1 = l1_level(settings.max_bytes, settings.ttl);
         let l2 = match settings.redis_url.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(url) => Some(
@@ -203,6 +198,21 @@ impl<V: Cached> Cache<V> {
                 counters: Counters::default(),
             }),
         })
+    }
+
+    /// A cache of other values beside this one: the same generation (a change retires both
+    /// at once, and one background task keeps it current) and the same Redis, with an L1 of
+    /// its own holding at most `max_bytes`, and counters of its own.
+    pub fn sibling<W: Cached>(&self, max_bytes: u64) -> Cache<W> {
+        Cache {
+            inner: Arc::new(Inner {
+                l1: l1_level(max_bytes, self.inner.ttl),
+                l2: self.inner.l2.clone(),
+                generation: self.inner.generation.clone(),
+                ttl: self.inner.ttl,
+                counters: Counters::default(),
+            }),
+        }
     }
 
     /// The data generation this instance serves.
@@ -327,6 +337,66 @@ impl<V: Cached> Cache<V> {
             inner.counters.hit("l1");
         }
         Ok(entry.into_value())
+    }
+}
+
+/// The in-process level: bounded in bytes (each entry charged its key, its value and
+/// [`L1_ENTRY_OVERHEAD_BYTES`]), entries expiring after `ttl`.
+fn l1_level<V: Cached>(max_bytes: u64, ttl: Duration) -> moka::future::Cache<String, Arc<V>> {
+    moka::future::Cache::builder()
+        .max_capacity(max_bytes)
+        .weigher(|key: &String, value: &Arc<V>| {
+            let bytes = key.capacity()
+                + value.weight()
+                + std::mem::size_of::<V>()
+                + L1_ENTRY_OVERHEAD_BYTES;
+            u32::try_from(bytes).unwrap_or(u32::MAX)
+        })
+        .time_to_live(ttl)
+        .build()
+}
+
+/// A value cached as it is (typed, so a reader can cut and sort it without parsing), kept in
+/// Redis as JSON. For intermediate results that several answers are made from, such as the
+/// market table of a day that every page and sort order of the markets routes is cut from.
+pub struct Json<T> {
+    value: T,
+    /// The length of the JSON form: a fair measure of what the value holds.
+    weight: usize,
+}
+
+impl<T: Serialize> Json<T> {
+    pub fn new(value: T) -> Json<T> {
+        let weight = serde_json::to_vec(&value).map_or(0, |json| json.len());
+        Json { value, weight }
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Cached for Json<T>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    fn weight(&self) -> usize {
+        self.weight
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        // An empty form (a value JSON cannot hold) is malformed on reading: a miss.
+        serde_json::to_vec(&self.value).unwrap_or_default()
+    }
+
+    fn decode(stored: Vec<u8>) -> Option<Json<T>> {
+        let weight = stored.len();
+        let value = serde_json::from_slice(&stored).ok()?;
+        Some(Json { value, weight })
     }
 }
 

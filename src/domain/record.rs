@@ -59,15 +59,20 @@ impl DailyRecord {
         self.market_cap
     }
 
+    /// Open, high, low, close, volume, market cap: the order of the CSV files and of the
+    /// stored columns.
+    pub fn values(&self) -> [f64; 6] {
+        let r = self;
+        [r.open, r.high, r.low, r.close, r.volume, r.market_cap]
+    }
+
     /// True when every price field is bit-for-bit the same as `other`'s (dates aside).
     /// Used to tell "unchanged" from "updated" on re-import, so it must not round.
     pub fn same_values(&self, other: &DailyRecord) -> bool {
-        self.open.to_bits() == other.open.to_bits()
-            && self.high.to_bits() == other.high.to_bits()
-            && self.low.to_bits() == other.low.to_bits()
-            && self.close.to_bits() == other.close.to_bits()
-            && self.volume.to_bits() == other.volume.to_bits()
-            && self.market_cap.to_bits() == other.market_cap.to_bits()
+        self.values()
+            .iter()
+            .zip(other.values())
+            .all(|(a, b)| a.to_bits() == b.to_bits())
     }
 }
 

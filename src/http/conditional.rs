@@ -76,6 +76,15 @@ impl Answer {
         )
     }
 
+    /// A 200 with `body` as it is, of `content_type` (a file of the web dashboard).
+    pub fn file(content_type: &'static str, body: Bytes) -> Answer {
+        Answer::new(
+            StatusCode::OK,
+            Some(HeaderValue::from_static(content_type)),
+            body,
+        )
+    }
+
     /// 204 No Content (for example: the database holds no data yet).
     pub fn no_content() -> Answer {
         Answer::new(StatusCode::NO_CONTENT, None, Bytes::new())
@@ -265,19 +274,29 @@ impl ResponseCache {
     }
 
     fn http_response(&self, answer: &Answer, request_headers: &HeaderMap) -> Response {
+        answer.respond_to(request_headers, &self.cache_control)
+    }
+}
+
+impl Answer {
+    /// The HTTP response: a 200 with `ETag` and `cache_control`, or `304 Not Modified`
+    /// (with both, no body) when `request_headers` carry a matching `If-None-Match`. Other
+    /// statuses go as they are. An answer with a gzip form sends it to a request that
+    /// accepts gzip, under its own ETag, and says `Vary: Accept-Encoding` either way.
+    pub fn respond_to(&self, request_headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
         // Only 200 answers have a gzip form; the body is a refcount clone of the stored bytes.
-        let gzip = answer
+        let gzip = self
             .gzip
             .as_ref()
             .filter(|_| encoding::accepts_gzip(request_headers));
         let (body, etag) = match gzip {
             Some(gzip) => (&gzip.body, &gzip.etag),
-            None => (&answer.body, &answer.etag),
+            None => (&self.body, &self.etag),
         };
         let with_body = || {
-            let mut response = (answer.status, Body::from(body.clone())).into_response();
+            let mut response = (self.status, Body::from(body.clone())).into_response();
             let headers = response.headers_mut();
-            if let Some(content_type) = &answer.content_type {
+            if let Some(content_type) = &self.content_type {
                 headers.insert(CONTENT_TYPE, content_type.clone());
             }
             if gzip.is_some() {
@@ -285,7 +304,7 @@ impl ResponseCache {
             }
             response
         };
-        if answer.status != StatusCode::OK {
+        if self.status != StatusCode::OK {
             return with_body();
         }
         let mut response = if not_modified(etag, request_headers) {
@@ -295,8 +314,8 @@ impl ResponseCache {
         };
         let headers = response.headers_mut();
         headers.insert(ETAG, etag.clone());
-        headers.insert(CACHE_CONTROL, self.cache_control.clone());
-        if answer.gzip.is_some() {
+        headers.insert(CACHE_CONTROL, cache_control.clone());
+        if self.gzip.is_some() {
             // On the 304 too (RFC 9110 §15.4.5): a cache must key either on the header.
             headers.append(VARY, HeaderValue::from_static("accept-encoding"));
         }

@@ -3,6 +3,8 @@
 //! headers and a JSON body `{"error": "<a sentence a person can act on>"}` (422 adds
 //! `invalid`, the list of problems). Internals go to the log, never to the client.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{self, WWW_AUTHENTICATE};
@@ -66,6 +68,16 @@ pub enum ApiError {
     /// 500: the store failed; the message says what to do, the cause goes to the log.
     #[error(transparent)]
     Store(StoreError),
+    /// The failure of a cached computation that a route builds its answer from, shared by
+    /// every request that waited on it: answered as that error is.
+    #[error(transparent)]
+    Shared(Arc<ApiError>),
+}
+
+impl From<Arc<ApiError>> for ApiError {
+    fn from(error: Arc<ApiError>) -> Self {
+        ApiError::Shared(error)
+    }
 }
 
 /// A database that cannot be reached is a 503 (temporary, not the request's fault: clients
@@ -126,12 +138,16 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) | ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Shared(error) => error.status(),
         }
     }
 
     /// The answer for this error, from a shared reference: the response cache hands the same
     /// error to every request that waited on one failed computation.
     pub fn to_response(&self) -> Response {
+        if let ApiError::Shared(error) = self {
+            return error.to_response();
+        }
         let status = self.status();
         let mut response = match self {
             ApiError::Invalid(body) => (status, Json(body)).into_response(),

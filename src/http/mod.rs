@@ -31,6 +31,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cache::{Cache, Json};
 use crate::store::Store;
 pub use auth::ApiKeys;
 pub use conditional::{Answer, ResponseCache};
@@ -43,10 +44,33 @@ pub struct AppState {
     pub store: Store,
     /// Read routes answer through it; writes move its data generation forward.
     pub cache: ResponseCache,
+    /// The market tables the markets routes cut their pages from.
+    pub tables: MarketTables,
     /// Who may use the write routes.
     pub api_keys: ApiKeys,
     /// The largest request body the write routes accept.
     pub max_body_bytes: usize,
+}
+
+/// The day's market tables, each cached once per data generation beside the answers (the
+/// same generation and Redis): every page and sort order of a markets route is cut from one
+/// table, so paging through a day asks the store once.
+#[derive(Clone)]
+pub struct MarketTables {
+    pub v1: Cache<Json<v1::markets::MarketTable>>,
+    pub v3: Cache<Json<v3::markets::MarketTable>>,
+}
+
+impl MarketTables {
+    /// Beside `answers`, each with an L1 of an eighth of the answers' (a table of a few
+    /// thousand coins is about a megabyte; a few days' tables are what is paged through).
+    pub fn beside(answers: &ResponseCache) -> MarketTables {
+        let max_bytes = answers.l1_max_bytes() / 8;
+        MarketTables {
+            v1: answers.sibling(max_bytes),
+            v3: answers.sibling(max_bytes),
+        }
+    }
 }
 
 /// Every route krispyto serves, each registered with its OpenAPI operation: `routes!` reads

@@ -84,8 +84,9 @@ pub fn spec() -> &'static OpenApiDocument {
     })
 }
 
-/// The tags whose GET routes answer through the read cache (`ResponseCache::respond`).
-const CACHED_TAGS: [&str; 3] = ["compatibility", "v1", "coingecko"];
+/// The tags whose GET routes answer with an ETag and 304s (`http::conditional`): the reads
+/// through the read cache, and the web dashboard's page and files.
+const CACHED_TAGS: [&str; 4] = ["compatibility", "v1", "coingecko", "web"];
 
 /// Every read answered through the cache takes `If-None-Match`, sends `ETag` and
 /// `Cache-Control` with a 200, and answers 304 when the ETag matches. Described here once for
@@ -95,7 +96,7 @@ fn document_read_cache(spec: &mut OpenApiDocument) {
     let etag = HeaderBuilder::new()
         .schema(string())
         .description(Some(
-            "Changes whenever the answer does (the data generation and the query).",
+            "Changes whenever the answer does (for data: with the data generation and the query).",
         ))
         .build();
     let cache_control = HeaderBuilder::new()
@@ -135,8 +136,10 @@ fn document_read_cache(spec: &mut OpenApiDocument) {
         let responses = &mut operation.responses.responses;
         if let Some(utoipa::openapi::RefOr::T(ok)) = responses.get_mut("200") {
             ok.headers.insert("ETag".into(), etag.clone());
+            // A route that describes its own Cache-Control (the web files) keeps it.
             ok.headers
-                .insert("Cache-Control".into(), cache_control.clone());
+                .entry("Cache-Control".into())
+                .or_insert_with(|| cache_control.clone());
         }
         responses.insert("304".into(), not_modified.clone().into());
     }

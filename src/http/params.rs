@@ -216,12 +216,7 @@ spelled_schema!(MarketOrder, "A row field to sort by, any case.");
 mod tests {
     use super::*;
 
-    fn message(result: Result<impl std::fmt::Debug, ApiError>) -> String {
-        match result {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
-    }
+    use crate::test_support::bad_request_message as message;
 
     #[test]
     fn dates_and_ranges() {

@@ -6,7 +6,10 @@
 //! dashboard or the coin page, calling the JSON routes like any other client. Every file of
 //! `web/` except the page itself (and the unit tests beside it) is served at `/assets/{file}`.
 //!
-//! Caching: the page is revalidated on every load (`no-cache`), and it links each file as
+//! Caching: every answer carries a strong ETag (a hash of its bytes, computed once at start)
+//! and a matching `If-None-Match` gets `304 Not Modified`, through `http::conditional` as
+//! the API's answers do. The page is revalidated on every load (`no-cache`: a cheap 304 while
+//! the binary is the same), and it links each file as
 //! `/assets/NAME?v=VERSION`, VERSION being the start of the SHA-256 of that file. The modules
 //! import one another by plain relative paths; the page's import map sends each of those to
 //! its versioned URL too. A file requested with its current version never changes, so
@@ -18,10 +21,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Path, Query};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::HeaderValue;
+use axum::http::header::X_CONTENT_TYPE_OPTIONS;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
 use serde::Deserialize;
@@ -30,7 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ErrorBody;
-use super::ApiError;
+use super::{Answer, ApiError};
 
 /// The files under `/assets/`. `debug-embed` (Cargo.toml): debug builds embed them too, so
 /// the tests serve exactly what a release binary does. Cargo rebuilds when an embedded file
@@ -56,7 +59,8 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// One servable file.
 struct Asset {
-    body: Cow<'static, [u8]>,
+    /// The file as served, with its ETag.
+    answer: Answer,
     content_type: &'static str,
     /// The first 16 hex digits of the file's SHA-256: changes whenever the file does.
     version: String,
@@ -67,10 +71,15 @@ static ASSETS: LazyLock<BTreeMap<String, Asset>> = LazyLock::new(|| {
     WebFiles::iter()
         .filter_map(|name| {
             let file = WebFiles::get(&name)?;
+            let content_type = content_type(&name);
+            let body = match file.data {
+                Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+                Cow::Owned(bytes) => Bytes::from(bytes),
+            };
             let asset = Asset {
-                content_type: content_type(&name),
-                version: version_of(&file.data),
-                body: file.data,
+                content_type,
+                version: version_of(&body),
+                answer: Answer::file(content_type, body),
             };
             Some((name.into_owned(), asset))
         })
@@ -78,6 +87,10 @@ static ASSETS: LazyLock<BTreeMap<String, Asset>> = LazyLock::new(|| {
 });
 
 static PAGE: LazyLock<String> = LazyLock::new(|| render_page(INDEX_HTML, &ASSETS));
+
+/// The page as served, with its ETag.
+static PAGE_ANSWER: LazyLock<Answer> =
+    LazyLock::new(|| Answer::file(HTML, Bytes::from_static(PAGE.as_bytes())));
 
 /// The first 16 hex digits of the SHA-256 of `bytes`: stable across builds and machines,
 /// and plenty to tell two versions of a file apart.
@@ -161,8 +174,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
             content_type = "text/html", body = String),
     )
 )]
-async fn page() -> Response {
-    respond(HTML, REVALIDATE, Body::from(PAGE.as_str()))
+async fn page(headers: HeaderMap) -> Response {
+    respond(&PAGE_ANSWER, &headers, REVALIDATE)
 }
 
 /// A coin's page: the same HTML, which reads the symbol from the path.
@@ -179,8 +192,8 @@ async fn page() -> Response {
             content_type = "text/html", body = String),
     )
 )]
-async fn coin_page() -> Response {
-    page().await
+async fn coin_page(headers: HeaderMap) -> Response {
+    page(headers).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,7 +222,11 @@ struct AssetQuery {
             body = ErrorBody),
         (status = 404, description = "The dashboard has no such file.", body = ErrorBody),
     ))]
-async fn asset(Path(file): Path<String>, Query(query): Query<AssetQuery>) -> Response {
+async fn asset(
+    Path(file): Path<String>,
+    Query(query): Query<AssetQuery>,
+    headers: HeaderMap,
+) -> Response {
     let Some(asset) = ASSETS.get(&file) else {
         return ApiError::NotFound(format!(
             "There is no file /assets/{file}: the dashboard at / links every file it needs."
@@ -221,19 +238,16 @@ async fn asset(Path(file): Path<String>, Query(query): Query<AssetQuery>) -> Res
     } else {
         REVALIDATE
     };
-    respond(asset.content_type, cache, Body::from(asset.body.clone()))
+    respond(&asset.answer, &headers, cache)
 }
 
-fn respond(content_type: &'static str, cache: &'static str, body: Body) -> Response {
-    (
-        [
-            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (CACHE_CONTROL, HeaderValue::from_static(cache)),
-            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        body,
-    )
-        .into_response()
+/// `answer` with its ETag and `cache`, or a 304 when the request names that ETag.
+fn respond(answer: &Answer, request_headers: &HeaderMap, cache: &'static str) -> Response {
+    let mut response = answer.respond_to(request_headers, &HeaderValue::from_static(cache));
+    response
+        .headers_mut()
+        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 #[cfg(test)]
@@ -241,9 +255,10 @@ mod tests {
     use super::*;
 
     fn asset(body: &'static str, version: &str) -> Asset {
+        let content_type = "text/javascript; charset=utf-8";
         Asset {
-            body: Cow::Borrowed(body.as_bytes()),
-            content_type: "text/javascript; charset=utf-8",
+            answer: Answer::file(content_type, Bytes::from_static(body.as_bytes())),
+            content_type,
             version: version.to_owned(),
         }
     }
@@ -298,7 +313,7 @@ mod tests {
         assert_eq!(version_of(b""), "e3b0c44298fc1c14");
         assert_eq!(version_of(b"abc"), "ba7816bf8f01cfea");
         for (name, asset) in ASSETS.iter() {
-            assert_eq!(asset.version, version_of(&asset.body), "{name}");
+            assert_eq!(asset.version, version_of(asset.answer.body()), "{name}");
         }
         let versions: std::collections::BTreeSet<&str> =
             ASSETS.values().map(|a| a.version.as_str()).collect();

@@ -458,14 +458,7 @@ fn encode_copy_row(buffer: &mut Vec<u8>, currency_id: i64, record: &DailyRecord)
     buffer.extend_from_slice(&currency_id.to_be_bytes());
     buffer.extend_from_slice(&4i32.to_be_bytes());
     buffer.extend_from_slice(&days.to_be_bytes());
-    for value in [
-        record.open(),
-        record.high(),
-        record.low(),
-        record.close(),
-        record.volume(),
-        record.market_cap(),
-    ] {
+    for value in record.values() {
         buffer.extend_from_slice(&8i32.to_be_bytes());
         buffer.extend_from_slice(&value.to_be_bytes());
     }

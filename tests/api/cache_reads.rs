@@ -341,3 +341,32 @@ async fn real_data_through_the_cache(backend: Backend) {
 }
 
 on_both_stores!(real_data_through_the_cache);
+
+on_both_stores!(market_tables_are_shared_through_redis);
+
+/// A day's market table goes to Redis too: another instance cuts its pages from it without
+/// reading the store.
+async fn market_tables_are_shared_through_redis(backend: Backend) {
+    let prefix = unique_redis_prefix("tables");
+    let app = spawn_app_with(backend, with_redis(&prefix)).await;
+    import_two_coins(&app).await;
+    let page =
+        |n: u32| format!("/api/v1/markets?date=2021-07-06&order_by=price&per_page=1&page={n}");
+    let first = app.get_json(&page(1), 200).await;
+    assert_eq!(first["data"][0]["symbol"], "BTC");
+    let v3 = "/api/v3/coins/markets?vs_currency=usd&order=id_asc&per_page=1";
+    app.get_json(v3, 200).await;
+
+    let second = spawn_app_configured(app.db.shared(), with_redis(&prefix)).await;
+    let other = second.get_json(&page(2), 200).await;
+    assert_eq!(other["data"][0]["symbol"], "ETH");
+    assert_eq!(other["data"][0]["price"], eth_closes()[35]);
+    let coins = second.get_json(&format!("{v3}&page=2"), 200).await;
+    assert_eq!(coins[0]["id"], "ethereum");
+    assert_eq!(coins[0]["current_price"], eth_closes()[35]);
+    for tables in [second.tables.v1.stats(), second.tables.v3.stats()] {
+        assert_eq!(tables, stats(0, 1, 1, 0, 0), "an L2 hit, nothing computed");
+    }
+    // The page answers themselves were new to both levels.
+    assert_eq!(second.cache.stats().computations, 2);
+}

@@ -12,7 +12,6 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::helpers::fixtures::coin_file;
 use crate::helpers::{spawn_app_configured, Backend, TestDatabase};
 
 /// A TCP proxy to `upstream` that can be switched off and on.
@@ -76,12 +75,7 @@ async fn requests_get_503_while_the_database_is_down_and_recover_after() {
         config.store.acquire_timeout = Duration::from_millis(500);
     })
     .await;
-    app.import_files(&[(
-        "coin_Bitcoin.csv",
-        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
-    )])
-    .await
-    .unwrap();
+    app.import_three_btc_days().await;
     let cached = app.get_json("/api/v1/coins", 200).await;
 
     proxy.set_up(false);

@@ -280,12 +280,7 @@ async fn ranges_and_bad_parameters(backend: Backend) {
         empty.text().await.unwrap(),
         "name,symbol,date,open,high,low,close,volume,market_cap\n"
     );
-    app.import_files(&[(
-        "btc.csv",
-        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
-    )])
-    .await
-    .unwrap();
+    app.import_three_btc_days().await;
     let nothing = app
         .get("/api/v1/export?ids=btc&from=2022-01-01&format=ndjson")
         .await;
@@ -315,12 +310,7 @@ async fn ranges_and_bad_parameters(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_checks_its_options_and_never_overwrites() {
     let app = spawn_app(Backend::Sqlite).await;
-    app.import_files(&[(
-        "btc.csv",
-        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
-    )])
-    .await
-    .unwrap();
+    app.import_three_btc_days().await;
     let dir = tempfile::tempdir().unwrap();
     let options = |format, out: &str, coins: &str| ExportOptions {
         format,

@@ -54,30 +54,17 @@ async fn assert_ath_steps_match_the_records(store: &Store) {
         WHERE before IS NULL OR high > before";
     let differences = |a: &str, b: &str| format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) d");
     let stored = "SELECT currency_id, date, high FROM ath_step";
-    let counts: Vec<i64> = match store {
-        Store::Sqlite(pool) => {
-            let mut counts = Vec::new();
-            for sql in [
-                differences(FROM_RECORDS, stored),
-                differences(stored, FROM_RECORDS),
-                "SELECT COUNT(*) FROM ath_step".into(),
-            ] {
-                counts.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
-            }
-            counts
-        }
-        Store::Postgres(pool) => {
-            let mut counts = Vec::new();
-            for sql in [
-                differences(FROM_RECORDS, stored),
-                differences(stored, FROM_RECORDS),
-                "SELECT COUNT(*) FROM ath_step".into(),
-            ] {
-                counts.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
-            }
-            counts
-        }
-    };
+    let mut counts: Vec<i64> = Vec::new();
+    for sql in [
+        differences(FROM_RECORDS, stored),
+        differences(stored, FROM_RECORDS),
+        "SELECT COUNT(*) FROM ath_step".into(),
+    ] {
+        counts.push(match store {
+            Store::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap(),
+            Store::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap(),
+        });
+    }
     assert_eq!(counts[..2], [0, 0], "{counts:?}");
     assert!(counts[2] > 0, "{counts:?}");
 }

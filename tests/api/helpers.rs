@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use krispyto::cache::CacheSettings;
-use krispyto::http::ResponseCache;
+use krispyto::http::{MarketTables, ResponseCache};
 use krispyto::import::{self, source::Source, ImportReport, Progress};
 use krispyto::startup::{AppConfig, Application, WriteSettings};
 use krispyto::store::{Store, StoreOptions};
@@ -163,6 +163,8 @@ pub struct TestApp {
     pub store: Store,
     /// The server's response cache: its statistics and data generation.
     pub cache: ResponseCache,
+    /// The market tables' caches (their statistics).
+    pub tables: MarketTables,
     pub db: TestDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -200,6 +202,7 @@ pub async fn spawn_app_configured(db: TestDatabase, tweak: impl FnOnce(&mut AppC
     let address = format!("http://{}", app.local_addr());
     let store = app.store().clone();
     let cache = app.cache().clone();
+    let tables = app.tables().clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
@@ -212,6 +215,7 @@ pub async fn spawn_app_configured(db: TestDatabase, tweak: impl FnOnce(&mut AppC
             .unwrap(),
         store,
         cache,
+        tables,
         db,
         shutdown: Some(tx),
     }
@@ -257,6 +261,17 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("no error message in {body}"))
             .to_owned()
+    }
+
+    /// The smallest data a route answers from: Bitcoin closing at 1, 2 and 3 on
+    /// 2021-07-01 to 2021-07-03.
+    pub async fn import_three_btc_days(&self) {
+        self.import_files(&[(
+            "coin_Bitcoin.csv",
+            fixtures::coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
+        )])
+        .await
+        .expect("three days of Bitcoin import");
     }
 
     /// Imports CSV files written into a temporary directory.

@@ -139,12 +139,7 @@ async fn metrics_report_cache_bytes_and_resident_memory() {
         config.cache.max_bytes = 8 * 1024 * 1024;
     })
     .await;
-    app.import_files(&[(
-        "btc.csv",
-        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
-    )])
-    .await
-    .unwrap();
+    app.import_three_btc_days().await;
     app.get_json("/api/v1/coins", 200).await;
     let text = scrape(&app).await;
     assert_eq!(

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{fixtures::coin_file, spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, Backend, TestApp};
 
 /// The routes shared/SPEC.md and issue 4 promise, as (method, path template). The router is
 /// built only from `krispyto::http::routes()`, whose entries register a handler and its
@@ -235,12 +235,7 @@ async fn extractor_rejections_answer_json_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
     let app = spawn_app(Backend::Sqlite).await;
-    app.import_files(&[(
-        "btc.csv",
-        coin_file("Bitcoin", "BTC", "2021-07-01", &[1.0, 2.0, 3.0]),
-    )])
-    .await
-    .unwrap();
+    app.import_three_btc_days().await;
     let spec = spec(&app).await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
@@ -265,7 +260,9 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         };
         let url = format!(
             "{}?{}",
-            path.replace("{symbol}", "BTC").replace("{id}", "bitcoin"),
+            path.replace("{symbol}", "BTC")
+                .replace("{id}", "bitcoin")
+                .replace("{file}", "app.js"),
             query.join("&")
         );
         let first = app.get(&url).await;
@@ -286,8 +283,9 @@ async fn every_read_described_as_cached_sends_an_etag_and_answers_304() {
         assert_eq!(again.status().as_u16(), 304, "GET {url} with its ETag");
         checked += 1;
     }
-    // /dashboard, /search, the six /api/v1 reads and the twelve /api/v3 reads.
-    assert_eq!(checked, 20);
+    // /dashboard, /search, the six /api/v1 reads, the twelve /api/v3 reads and the web
+    // dashboard's page, coin page and files.
+    assert_eq!(checked, 23);
 }
 
 /// A query that finds the one coin (Bitcoin, 2021-07-01..03) on an `/api/v3` path.

@@ -172,3 +172,62 @@ async fn head_answers_like_get_without_a_body() {
     );
     assert!(response.text().await.unwrap().is_empty());
 }
+
+/// GETs `path` with `If-None-Match: etag`.
+async fn revalidate(app: &TestApp, path: &str, etag: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The page and every file carry a strong ETag (a hash of their bytes), the same on every
+/// answer; naming it in `If-None-Match` answers 304 without a body, with the same ETag and
+/// Cache-Control, whether the file was asked for with its version or not.
+#[tokio::test]
+async fn the_page_and_files_answer_304_to_their_etag() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, page) = get_text(&app, "/", "text/html; charset=utf-8").await;
+    let app_js = format!("/assets/app.js?v={}", linked_version(&page, "app.js"));
+    let css = format!("/assets/app.css?v={}", linked_version(&page, "app.css"));
+    let mut etags = Vec::new();
+    for path in [
+        "/",
+        "/coins/BTC",
+        &app_js,
+        "/assets/app.js",
+        &css,
+        "/assets/favicon.svg",
+    ] {
+        let first = app.get(path).await;
+        assert_eq!(first.status().as_u16(), 200, "GET {path}");
+        let etag = header(&first, "etag");
+        let cache = header(&first, "cache-control");
+        assert!(
+            etag.len() == 34 && etag.starts_with('"') && etag.ends_with('"'),
+            "a strong ETag for {path}: {etag}"
+        );
+        assert_eq!(header(&app.get(path).await, "etag"), etag, "{path}: stable");
+
+        let again = revalidate(&app, path, &etag).await;
+        assert_eq!(again.status().as_u16(), 304, "GET {path} with its ETag");
+        assert_eq!(header(&again, "etag"), etag);
+        assert_eq!(header(&again, "cache-control"), cache, "{path}");
+        assert!(again.text().await.unwrap().is_empty());
+
+        // Another ETag (an older file) gets the file.
+        let other = revalidate(&app, path, "\"0123456789abcdef0123456789abcdef\"").await;
+        assert_eq!(other.status().as_u16(), 200, "GET {path} with another ETag");
+        assert_eq!(header(&other, "etag"), etag);
+        assert!(!other.text().await.unwrap().is_empty());
+        etags.push(etag);
+    }
+    // One ETag per content: the page's two paths share one, a file's with and without its
+    // version share one, different files differ.
+    assert_eq!(etags[0], etags[1]);
+    assert_eq!(etags[2], etags[3]);
+    let distinct: std::collections::BTreeSet<&String> = etags.iter().collect();
+    assert_eq!(distinct.len(), 4, "{etags:?}");
+}

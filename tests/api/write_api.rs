@@ -391,6 +391,17 @@ async fn btc_ath(app: &TestApp, date: &str) -> (Value, Value) {
     (row["ath"].clone(), row["ath_date"].clone())
 }
 
+/// Asserts BTC's all-time high and its day as markets shows them on each day given.
+async fn assert_btc_aths(app: &TestApp, expected: &[(&str, Value, &str)]) {
+    for (date, high, high_date) in expected {
+        assert_eq!(
+            btc_ath(app, date).await,
+            (high.clone(), json!(high_date)),
+            "on {date}"
+        );
+    }
+}
+
 /// The all-time high is precomputed (migration 0005, table `ath_step`): after the import and
 /// after every write, markets shows the ATH of the data as it now is.
 async fn the_all_time_high_follows_every_write(backend: Backend) {
@@ -401,14 +412,14 @@ async fn the_all_time_high_follows_every_write(backend: Backend) {
     // BTC: 2021-06-01..07-06, close 30,000 + 100 i, high = close × 1.1 (rising every day).
     import_two_coins(&app).await;
     let high = |i: usize| json!(btc_closes()[i] * 1.1);
-    assert_eq!(
-        btc_ath(&app, "2021-06-20").await,
-        (high(19), json!("2021-06-20"))
-    );
-    assert_eq!(
-        btc_ath(&app, "2021-07-06").await,
-        (high(35), json!("2021-07-06"))
-    );
+    assert_btc_aths(
+        &app,
+        &[
+            ("2021-06-20", high(19), "2021-06-20"),
+            ("2021-07-06", high(35), "2021-07-06"),
+        ],
+    )
+    .await;
 
     // A new high in the past (record() writes high = 2 × close) rules every later day.
     let answer = post_records(
@@ -422,32 +433,28 @@ async fn the_all_time_high_follows_every_write(backend: Backend) {
         answer.body,
         json!({"inserted": 0, "updated": 1, "unchanged": 0})
     );
-    assert_eq!(
-        btc_ath(&app, "2021-06-09").await,
-        (high(8), json!("2021-06-09"))
-    );
-    for date in ["2021-06-10", "2021-06-20", "2021-07-06"] {
-        assert_eq!(
-            btc_ath(&app, date).await,
-            (json!(100_000.0), json!("2021-06-10")),
-            "{date}"
-        );
-    }
+    assert_btc_aths(
+        &app,
+        &[
+            ("2021-06-09", high(8), "2021-06-09"),
+            ("2021-06-10", json!(100_000.0), "2021-06-10"),
+            ("2021-06-20", json!(100_000.0), "2021-06-10"),
+            ("2021-07-06", json!(100_000.0), "2021-06-10"),
+        ],
+    )
+    .await;
 
     // Lowering that past high gives every later day its own high back.
     post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 10.0)])).await;
-    assert_eq!(
-        btc_ath(&app, "2021-06-10").await,
-        (high(8), json!("2021-06-09"))
-    );
-    assert_eq!(
-        btc_ath(&app, "2021-06-20").await,
-        (high(19), json!("2021-06-20"))
-    );
-    assert_eq!(
-        btc_ath(&app, "2021-07-06").await,
-        (high(35), json!("2021-07-06"))
-    );
+    assert_btc_aths(
+        &app,
+        &[
+            ("2021-06-10", high(8), "2021-06-09"),
+            ("2021-06-20", high(19), "2021-06-20"),
+            ("2021-07-06", high(35), "2021-07-06"),
+        ],
+    )
+    .await;
 
     // A new latest day with a new high, and one with an equal high: the first day keeps it.
     post_records(
@@ -460,14 +467,14 @@ async fn the_all_time_high_follows_every_write(backend: Backend) {
         ]),
     )
     .await;
-    assert_eq!(
-        btc_ath(&app, "2021-07-08").await,
-        (json!(80_000.0), json!("2021-07-07"))
-    );
-    assert_eq!(
-        btc_ath(&app, "2021-07-06").await,
-        (high(35), json!("2021-07-06"))
-    );
+    assert_btc_aths(
+        &app,
+        &[
+            ("2021-07-08", json!(80_000.0), "2021-07-07"),
+            ("2021-07-06", high(35), "2021-07-06"),
+        ],
+    )
+    .await;
 }
 
 /// A re-import skips the coins whose stored digest (migration 0005, table `coin_digest`)
@@ -484,31 +491,18 @@ async fn a_reimport_restores_what_a_write_changed_and_skips_the_rest(backend: Ba
     // An update of one BTC day and a new ETH day through the write API.
     post_records(&app, "BTC", Some(KEY), json!([record("2021-06-10", 1.0)])).await;
     post_records(&app, "ETH", Some(KEY), json!([record("2021-07-07", 1.0)])).await;
-    let again = app.import_files(&two_coin_files()).await.unwrap();
-    assert_eq!(
-        (
-            again.summary.inserted,
-            again.summary.updated,
-            again.summary.unchanged
-        ),
-        (0, 1, 71),
-        "{again:?}"
-    );
+    // (inserted, updated, unchanged) of a re-import of the fixtures.
+    let reimport = || async {
+        let report = app.import_files(&two_coin_files()).await.unwrap();
+        let s = &report.summary;
+        ((s.inserted, s.updated, s.unchanged), s.generation)
+    };
+    let (counts, generation) = reimport().await;
+    assert_eq!(counts, (0, 1, 71));
     assert_eq!(app.get_json("/api/v1/coins/BTC/history", 200).await, before);
-    let third = app.import_files(&two_coin_files()).await.unwrap();
-    assert_eq!(
-        (
-            third.summary.inserted,
-            third.summary.updated,
-            third.summary.unchanged
-        ),
-        (0, 0, 72),
-        "{third:?}"
-    );
-    assert_eq!(
-        third.summary.generation, again.summary.generation,
-        "nothing changed"
-    );
+    let (counts, third_generation) = reimport().await;
+    assert_eq!(counts, (0, 0, 72));
+    assert_eq!(third_generation, generation, "nothing changed");
 }
 
 on_both_stores!(

@@ -175,12 +175,7 @@ mod tests {
         }
     }
 
-    fn message(result: Result<ExportQuery, ApiError>) -> String {
-        match result {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
-    }
+    use crate::test_support::bad_request_message as message;
 
     #[test]
     fn defaults_are_every_coin_as_csv() {

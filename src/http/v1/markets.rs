@@ -5,7 +5,9 @@
 //! the selected coins' records on the day and the 5 reference days (and, for coins missing a
 //! reference day, the 3 days before it the as-of rule may use), every coin's market cap on
 //! the day (only when a few coins were asked for: the rank counts them all), and the
-//! all-time highs up to the day (one probe per coin into the precomputed steps).
+//! all-time highs up to the day (one probe per coin into the precomputed steps). They make
+//! the day's table of the selected coins, cached once per data generation: every page and
+//! sort order of that selection and day is cut from it, without asking the store again.
 
 use std::collections::HashMap;
 
@@ -23,7 +25,7 @@ use crate::analytics::markets::{
     MARKET_LOOKBACK_DAYS,
 };
 use crate::analytics::SortDirection;
-use crate::cache::CacheKey;
+use crate::cache::{CacheKey, Json};
 use crate::domain::{Currency, DailyRecord};
 use crate::http::error::ErrorBody;
 use crate::http::params::{bounded_integer, optional_date, query_params, CoinSelection};
@@ -86,12 +88,12 @@ pub struct MarketEntry {
     pub drawdown: Option<f64>,
 }
 
-impl From<MarketRow> for MarketEntry {
-    fn from(r: MarketRow) -> Self {
+impl From<&MarketRow> for MarketEntry {
+    fn from(r: &MarketRow) -> Self {
         MarketEntry {
             rank: r.rank,
-            symbol: r.symbol,
-            name: r.name,
+            symbol: r.symbol.clone(),
+            name: r.name.clone(),
             price: r.price,
             open: r.open,
             high: r.high,
@@ -200,27 +202,48 @@ pub async fn markets(
     params: Result<Query<MarketsParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let query = MarketsQuery::parse(&query_params(params)?)?;
+    let date = query
+        .date
+        .map_or_else(|| "latest".to_owned(), |d| d.to_string());
+    // The table is the same for every order and page: one entry serves them all.
+    let table_key = query
+        .coins
+        .add_to_key(CacheKey::new("v1/markets/table"), "ids")
+        .param("date", &date);
     let key = query
         .coins
         .add_to_key(CacheKey::new("v1/markets"), "ids")
-        .param(
-            "date",
-            query
-                .date
-                .map_or_else(|| "latest".to_owned(), |d| d.to_string()),
-        )
+        .param("date", &date)
         .param("order_by", format!("{:?}", query.order_by))
         .param("order_type", format!("{:?}", query.direction))
         .param("page", query.page)
         .param("per_page", query.per_page);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || markets_page(&state, query))
+        .respond_json(&headers, &key, || async {
+            let table = state
+                .tables
+                .v1
+                .get_or_compute(&table_key, || market_table(&state, &query))
+                .await?;
+            Ok(markets_page(&table, &query))
+        })
         .await)
 }
 
+/// The rows of every selected coin on the day, unsorted: what every page and sort order of
+/// one selection and day is cut from (cached once per data generation).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MarketTable {
+    day: NaiveDate,
+    rows: Vec<MarketRow>,
+}
+
 /// A constant number of queries, whatever the number of coins.
-async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPage, ApiError> {
+async fn market_table(
+    state: &AppState,
+    query: &MarketsQuery,
+) -> Result<Json<MarketTable>, ApiError> {
     let Some((first, last)) = state.store.date_range().await? else {
         return Err(ApiError::NotFound(
             "The database holds no prices yet: import data first (krispyto import ...).".into(),
@@ -283,14 +306,19 @@ async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPa
             })
         })
         .collect();
-    let mut rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
+    let rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
     if rows.is_empty() {
         return Err(ApiError::NotFound(format!(
             "No requested coin has a record on {day}. The data covers {first} to {last}."
         )));
     }
+    Ok(Json::new(MarketTable { day, rows }))
+}
+
+/// One page of `table`, sorted as asked.
+fn markets_page(table: &MarketTable, query: &MarketsQuery) -> MarketsPage {
+    let mut rows: Vec<&MarketRow> = table.rows.iter().collect();
     sort_market_rows(&mut rows, query.order_by, query.direction);
-    let total = rows.len();
     let start = (query.page as usize - 1).saturating_mul(query.per_page as usize);
     let data = rows
         .into_iter()
@@ -298,13 +326,13 @@ async fn markets_page(state: &AppState, query: MarketsQuery) -> Result<MarketsPa
         .take(query.per_page as usize)
         .map(MarketEntry::from)
         .collect();
-    Ok(MarketsPage {
-        date: day,
-        total,
+    MarketsPage {
+        date: table.day,
+        total: table.rows.len(),
         page: query.page,
         per_page: query.per_page,
         data,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -329,10 +357,7 @@ mod tests {
     }
 
     fn bad(pairs: &[(&str, &str)]) -> String {
-        match parse(pairs) {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
+        crate::test_support::bad_request_message(parse(pairs))
     }
 
     #[test]

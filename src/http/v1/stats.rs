@@ -263,10 +263,7 @@ mod tests {
             from: from.map(str::to_owned),
             to: to.map(str::to_owned),
         };
-        match StatsQuery::parse(&params) {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
+        crate::test_support::bad_request_message(StatsQuery::parse(&params))
     }
 
     #[test]

@@ -46,22 +46,24 @@ impl MarketChart {
     }
 }
 
-/// The query string of `market_chart`.
+/// The query string of `market_chart` and `ohlc`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ChartParams {
+pub struct SpanParams {
     /// Required: `usd` or a coin's symbol; unknown: 400 `invalid vs_currency`.
     #[param(required = true, example = "usd")]
     pub vs_currency: Option<String>,
     /// Required: a whole number of days from 1 to 100,000, or `max`. Gives the points whose
-    /// instant falls in [now − days, now]: days + 1 daily points.
+    /// instant falls in [now − days, now]: days + 1 daily points (`ohlc`: CoinGecko takes
+    /// only 1, 7, 14, 30, 90, 180, 365, max).
     #[param(
         required = true,
         pattern = r"^\s*([1-9][0-9]{0,4}|100000|[mM][aA][xX])\s*$",
         example = "30"
     )]
     pub days: Option<String>,
-    /// `daily` or nothing: every point is daily.
+    /// `daily` or nothing. `market_chart`: every point is daily either way; `ohlc`: one candle
+    /// per day whatever `days` (by default, beyond 30 days, 4-day candles as CoinGecko gives).
     #[param(example = "daily")]
     pub interval: Option<String>,
     /// `full` (default) or 0 to 18 decimals.
@@ -83,30 +85,6 @@ pub struct RangeParams {
     #[param(required = true, example = "2021-01-31")]
     pub to: Option<String>,
     /// `daily` or nothing.
-    #[param(example = "daily")]
-    pub interval: Option<String>,
-    /// `full` (default) or 0 to 18 decimals.
-    #[param(pattern = r"^(full|[0-9]|1[0-8])$")]
-    pub precision: Option<String>,
-}
-
-/// The query string of `ohlc`.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OhlcParams {
-    /// Required: `usd` or a coin's symbol; unknown: 400 `invalid vs_currency`.
-    #[param(required = true, example = "usd")]
-    pub vs_currency: Option<String>,
-    /// Required: a whole number of days from 1 to 100,000, or `max` (CoinGecko takes only 1,
-    /// 7, 14, 30, 90, 180, 365, max).
-    #[param(
-        required = true,
-        pattern = r"^\s*([1-9][0-9]{0,4}|100000|[mM][aA][xX])\s*$",
-        example = "30"
-    )]
-    pub days: Option<String>,
-    /// `daily`: one candle per day whatever `days` (by default, beyond 30 days, 4-day candles as
-    /// CoinGecko gives).
     #[param(example = "daily")]
     pub interval: Option<String>,
     /// `full` (default) or 0 to 18 decimals.
@@ -253,7 +231,7 @@ async fn ohlc_answer(state: &AppState, id: String, w: Window) -> Result<Ohlc, Ap
         UTC) falls in [now − days, now], now being the end of the latest day held: `days=1` \
         gives 2 points, `days=7` 8. In another coin's currency, a day that coin has no record \
         for is left out.",
-    params(CoinPath, ChartParams),
+    params(CoinPath, SpanParams),
     responses(
         (status = 200, description = "The three series.", body = MarketChart),
         (status = 400, description = "A parameter is missing or malformed (named), or the \
@@ -266,18 +244,13 @@ pub async fn market_chart(
     State(state): State<AppState>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    params: Result<Query<ChartParams>, QueryRejection>,
+    params: Result<Query<SpanParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
-    let p = query_params(params)?;
+    // Every point is daily, asked or not.
     let w = Window {
-        vs: vs_currency(p.vs_currency.as_deref())?,
-        days: Days::Span(span(p.days.as_deref())?),
-        daily: {
-            daily_interval(p.interval.as_deref())?;
-            true
-        },
-        precision: precision(p.precision.as_deref())?,
+        daily: true,
+        ..span_window(&query_params(params)?)?
     };
     let key = w.key("v3/market_chart", &id);
     Ok(state
@@ -331,7 +304,7 @@ pub async fn market_chart_range(
         CoinGecko's 4-day candles in blocks counted back from the latest day ([L−3..L], \
         [L−7..L−4], …), the earliest cut at the window's start: the first day's open, the highest \
         high, the lowest low, the last day's close. Days without a record are in no candle.",
-    params(CoinPath, OhlcParams),
+    params(CoinPath, SpanParams),
     responses(
         (status = 200, description = "The candles, oldest first.", body = Vec<Vec<f64>>,
             example = json!([[1625616000000_i64, 33746.00245898, 35064.6, 33620.0, 34235.19345116]])),
@@ -345,19 +318,10 @@ pub async fn ohlc(
     State(state): State<AppState>,
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
-    params: Result<Query<OhlcParams>, QueryRejection>,
+    params: Result<Query<SpanParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
-    let p = query_params(params)?;
-    let vs = vs_currency(p.vs_currency.as_deref())?;
-    let days = Days::Span(span(p.days.as_deref())?);
-    daily_interval(p.interval.as_deref())?;
-    let w = Window {
-        vs,
-        days,
-        daily: p.interval.as_deref().is_some_and(|i| !i.trim().is_empty()),
-        precision: precision(p.precision.as_deref())?,
-    };
+    let w = span_window(&query_params(params)?)?;
     let key = w.key("v3/ohlc", &id);
     Ok(state
         .cache
@@ -396,6 +360,19 @@ pub async fn ohlc_range(
         .cache
         .respond_json(&headers, &key, || ohlc_answer(&state, id, w))
         .await)
+}
+
+/// The window of a `days` request; daily when `interval` is given.
+fn span_window(p: &SpanParams) -> Result<Window, ApiError> {
+    let vs = vs_currency(p.vs_currency.as_deref())?;
+    let days = Days::Span(span(p.days.as_deref())?);
+    daily_interval(p.interval.as_deref())?;
+    Ok(Window {
+        vs,
+        days,
+        daily: p.interval.as_deref().is_some_and(|i| !i.trim().is_empty()),
+        precision: precision(p.precision.as_deref())?,
+    })
 }
 
 /// The window of a `/range` request: daily points or candles of the days in [from, to].

@@ -129,7 +129,7 @@ pub struct Links {
 pub type ByCurrency = BTreeMap<String, f64>;
 
 /// `sparkline_7d` / `sparkline_in_7d`: the 8 daily closes of the last 7 days.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct Sparkline {
     pub price: Vec<f64>,
 }
@@ -490,34 +490,38 @@ async fn market_data(
             figures.market_cap_change_percentage_24h(),
         );
         let change = |lookback| price_change_percentage(&own, latest, lookback, quote);
-        put(
-            &mut data.price_change_percentage_24h_in_currency,
-            change(Lookback::H24),
-        );
-        put(
-            &mut data.price_change_percentage_7d_in_currency,
-            change(Lookback::D7),
-        );
-        put(
-            &mut data.price_change_percentage_14d_in_currency,
-            change(Lookback::D14),
-        );
-        put(
-            &mut data.price_change_percentage_30d_in_currency,
-            change(Lookback::D30),
-        );
-        put(
-            &mut data.price_change_percentage_60d_in_currency,
-            change(Lookback::D60),
-        );
-        put(
-            &mut data.price_change_percentage_200d_in_currency,
-            change(Lookback::D200),
-        );
-        put(
-            &mut data.price_change_percentage_1y_in_currency,
-            change(Lookback::Y1),
-        );
+        for (map, lookback) in [
+            (
+                &mut data.price_change_percentage_24h_in_currency,
+                Lookback::H24,
+            ),
+            (
+                &mut data.price_change_percentage_7d_in_currency,
+                Lookback::D7,
+            ),
+            (
+                &mut data.price_change_percentage_14d_in_currency,
+                Lookback::D14,
+            ),
+            (
+                &mut data.price_change_percentage_30d_in_currency,
+                Lookback::D30,
+            ),
+            (
+                &mut data.price_change_percentage_60d_in_currency,
+                Lookback::D60,
+            ),
+            (
+                &mut data.price_change_percentage_200d_in_currency,
+                Lookback::D200,
+            ),
+            (
+                &mut data.price_change_percentage_1y_in_currency,
+                Lookback::Y1,
+            ),
+        ] {
+            put(map, change(lookback));
+        }
         if let Some((high, low)) = close_extremes(&own, quote) {
             put(&mut data.ath, Some(high.value));
             put(&mut data.atl, Some(low.value));
@@ -538,13 +542,17 @@ async fn market_data(
             data.price_change_24h = figures.price_change_24h();
             data.market_cap_change_24h = figures.market_cap_change_24h();
             data.market_cap_change_percentage_24h = figures.market_cap_change_percentage_24h();
-            data.price_change_percentage_24h = change(Lookback::H24);
-            data.price_change_percentage_7d = change(Lookback::D7);
-            data.price_change_percentage_14d = change(Lookback::D14);
-            data.price_change_percentage_30d = change(Lookback::D30);
-            data.price_change_percentage_60d = change(Lookback::D60);
-            data.price_change_percentage_200d = change(Lookback::D200);
-            data.price_change_percentage_1y = change(Lookback::Y1);
+            for (field, lookback) in [
+                (&mut data.price_change_percentage_24h, Lookback::H24),
+                (&mut data.price_change_percentage_7d, Lookback::D7),
+                (&mut data.price_change_percentage_14d, Lookback::D14),
+                (&mut data.price_change_percentage_30d, Lookback::D30),
+                (&mut data.price_change_percentage_60d, Lookback::D60),
+                (&mut data.price_change_percentage_200d, Lookback::D200),
+                (&mut data.price_change_percentage_1y, Lookback::Y1),
+            ] {
+                *field = change(lookback);
+            }
             if sparkline {
                 data.sparkline_7d = Some(Sparkline {
                     price: sparkline_7d(&own, latest, quote),

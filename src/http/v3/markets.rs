@@ -23,9 +23,9 @@ use crate::analytics::coingecko::{
     Figures, Lookback, Precision,
 };
 use crate::analytics::percent::percent_change;
-use crate::cache::CacheKey;
+use crate::cache::{CacheKey, Json};
 use crate::domain::{Currency, RecordDate};
-use crate::http::{ApiError, AppState};
+use crate::http::{Answer, ApiError, AppState};
 
 pub const MAX_PER_PAGE: u32 = 250;
 pub const DEFAULT_PER_PAGE: u32 = 100;
@@ -117,7 +117,8 @@ impl Order {
 }
 
 /// One coin of `/coins/markets`, in the requested currency, as of the end of the day.
-#[derive(Debug, Serialize, ToSchema)]
+/// (Deserialize: the rows of a day are cached, in Redis too.)
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MarketCoin {
     #[schema(example = "bitcoin")]
     pub id: String,
@@ -161,22 +162,60 @@ pub struct MarketCoin {
     pub roi: Option<serde_json::Value>,
     #[schema(example = "2021-07-07T00:00:00.000Z")]
     pub last_updated: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_1h_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_24h_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_7d_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_14d_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_30d_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_200d_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub price_change_percentage_1y_in_currency: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparkline_in_7d: Option<Sparkline>,
+}
+
+/// Reads a field that is there (possibly null) as `Some`: a missing one is `None` through
+/// `default`, so `Option<Option<f64>>` survives the round trip (serde reads null as `None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,18 +290,28 @@ impl MarketsQuery {
         })
     }
 
+    /// The key of the answer: the table's and the order and page.
     fn key(&self) -> CacheKey {
-        let key = CacheKey::new("v3/coins/markets").param("vs", &self.vs);
+        self.with_table_params(CacheKey::new("v3/coins/markets"))
+            .param("order", format!("{:?}", self.order))
+            .param("per_page", self.per_page)
+            .param("page", self.page)
+    }
+
+    /// The key of the table every order and page is cut from.
+    fn table_key(&self) -> CacheKey {
+        self.with_table_params(CacheKey::new("v3/coins/markets/table"))
+    }
+
+    fn with_table_params(&self, key: CacheKey) -> CacheKey {
+        let key = key.param("vs", &self.vs);
         let key = match (&self.ids, &self.names, &self.symbols) {
             (Some(ids), _, _) => key.list("ids", ids),
             (None, Some(names), _) => key.list("names", names),
             (None, None, Some(symbols)) => key.list("symbols", symbols),
             _ => key,
         };
-        key.param("order", format!("{:?}", self.order))
-            .param("per_page", self.per_page)
-            .param("page", self.page)
-            .param("sparkline", self.sparkline)
+        key.param("sparkline", self.sparkline)
             .list("tf", self.timeframes.iter().map(|t| t.name()))
             .param("precision", self.precision)
             .param(
@@ -305,11 +354,64 @@ pub async fn coins_markets(
     let key = query.key();
     Ok(state
         .cache
-        .respond_json(&headers, &key, || markets(&state, query))
+        .respond(&headers, &key, || async {
+            let table = state
+                .tables
+                .v3
+                .get_or_compute(&query.table_key(), || market_table(&state, &query))
+                .await?;
+            Ok(markets_page(&table, &query))
+        })
         .await)
 }
 
-async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, ApiError> {
+/// Every selected coin's row on the day, unsorted: what every order and page of one
+/// question (currency, coins, figures, day) is cut from (cached once per data generation).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MarketTable {
+    rows: Vec<TableRow>,
+}
+
+/// A row and what it is sorted by: the USD market cap and volume of the day.
+#[derive(Debug, Serialize, Deserialize)]
+struct TableRow {
+    market_cap: f64,
+    volume: f64,
+    coin: MarketCoin,
+}
+
+/// One page of `table`, in the order asked.
+fn markets_page(table: &MarketTable, q: &MarketsQuery) -> Answer {
+    let mut rows: Vec<&TableRow> = table.rows.iter().collect();
+    // Sorting by the USD amounts gives the same order as in any currency (one rate per day)
+    // and never meets a null.
+    rows.sort_by(|a, b| {
+        let by_id = a.coin.id.cmp(&b.coin.id);
+        match q.order {
+            Order::MarketCapDesc => b.market_cap.total_cmp(&a.market_cap).then(by_id),
+            Order::MarketCapAsc => a.market_cap.total_cmp(&b.market_cap).then(by_id),
+            Order::VolumeDesc => b.volume.total_cmp(&a.volume).then(by_id),
+            Order::VolumeAsc => a.volume.total_cmp(&b.volume).then(by_id),
+            Order::IdAsc => by_id,
+            Order::IdDesc => by_id.reverse(),
+        }
+    });
+    let start = (q.page as usize - 1).saturating_mul(q.per_page as usize);
+    let page: Vec<&MarketCoin> = rows
+        .into_iter()
+        .skip(start)
+        .take(q.per_page as usize)
+        .map(|row| &row.coin)
+        .collect();
+    Answer::json(&page)
+}
+
+async fn market_table(state: &AppState, q: &MarketsQuery) -> Result<Json<MarketTable>, ApiError> {
+    let rows = table_rows(state, q).await?;
+    Ok(Json::new(MarketTable { rows }))
+}
+
+async fn table_rows(state: &AppState, q: &MarketsQuery) -> Result<Vec<TableRow>, ApiError> {
     let universe = Universe::load(&state.store).await?;
     let vs = universe.vs(&q.vs)?;
     let Some(day) = q.date.or(universe.latest) else {
@@ -344,7 +446,7 @@ async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, A
     let quote = vs.quote(&recent);
     let p = q.precision;
     let round = |v: Option<f64>| v.map(|v| p.apply(v));
-    let mut rows: Vec<(&Currency, f64, f64, MarketCoin)> = Vec::new();
+    let mut rows: Vec<TableRow> = Vec::new();
     for coin in selected {
         let own = recent.get(&coin.id).map_or(&[][..], Vec::as_slice);
         let Some(usd_today) = own.last().filter(|r| r.date() == day) else {
@@ -402,28 +504,13 @@ async fn markets(state: &AppState, q: MarketsQuery) -> Result<Vec<MarketCoin>, A
                     .collect(),
             }),
         };
-        rows.push((coin, usd_today.market_cap(), usd_today.volume(), row));
+        rows.push(TableRow {
+            market_cap: usd_today.market_cap(),
+            volume: usd_today.volume(),
+            coin: row,
+        });
     }
-    // Sorting by the USD amounts gives the same order as in any currency (one rate per day)
-    // and never meets a null.
-    rows.sort_by(|(a, cap_a, vol_a, _), (b, cap_b, vol_b, _)| {
-        let by_id = a.coin_id.cmp(&b.coin_id);
-        match q.order {
-            Order::MarketCapDesc => cap_b.total_cmp(cap_a).then(by_id),
-            Order::MarketCapAsc => cap_a.total_cmp(cap_b).then(by_id),
-            Order::VolumeDesc => vol_b.total_cmp(vol_a).then(by_id),
-            Order::VolumeAsc => vol_a.total_cmp(vol_b).then(by_id),
-            Order::IdAsc => by_id,
-            Order::IdDesc => by_id.reverse(),
-        }
-    });
-    let start = (q.page as usize - 1).saturating_mul(q.per_page as usize);
-    Ok(rows
-        .into_iter()
-        .skip(start)
-        .take(q.per_page as usize)
-        .map(|(_, _, _, row)| row)
-        .collect())
+    Ok(rows)
 }
 
 /// Each coin's highest and lowest close up to `day` in `vs`, by coin id. In USD, from the
@@ -513,10 +600,45 @@ mod tests {
     }
 
     fn bad_param(pairs: &[(&str, &str)]) -> String {
-        match parse(pairs) {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
+        crate::test_support::bad_request_message(parse(pairs))
+    }
+
+    /// The table goes to Redis as JSON: a figure asked for and null (`Some(None)`) must come
+    /// back as such, not as one left out.
+    #[test]
+    fn tables_survive_the_redis_form() {
+        use crate::cache::Cached;
+        let coin: MarketCoin = serde_json::from_value(serde_json::json!({
+            "id": "bitcoin", "symbol": "btc", "name": "Bitcoin", "image": "",
+            "current_price": 1.5, "market_cap": null, "market_cap_rank": 1,
+            "fully_diluted_valuation": null, "total_volume": 2.0, "high_24h": null,
+            "low_24h": null, "price_change_24h": null, "price_change_percentage_24h": null,
+            "market_cap_change_24h": null, "market_cap_change_percentage_24h": null,
+            "circulating_supply": null, "total_supply": null, "max_supply": null,
+            "ath": null, "ath_change_percentage": null, "ath_date": null, "atl": null,
+            "atl_change_percentage": null, "atl_date": null, "roi": null,
+            "last_updated": "2021-07-07T00:00:00.000Z",
+            "price_change_percentage_1h_in_currency": null,
+            "price_change_percentage_7d_in_currency": 0.1,
+            "sparkline_in_7d": {"price": [1.0, 0.30000000000000004]}
+        }))
+        .unwrap();
+        assert_eq!(coin.price_change_percentage_1h_in_currency, Some(None));
+        assert_eq!(coin.price_change_percentage_7d_in_currency, Some(Some(0.1)));
+        assert_eq!(coin.price_change_percentage_24h_in_currency, None);
+        let table = Json::new(MarketTable {
+            rows: vec![TableRow {
+                market_cap: 3.0,
+                volume: 2.0,
+                coin,
+            }],
+        });
+        let back = Json::<MarketTable>::decode(table.encode()).unwrap();
+        assert_eq!(back.encode(), table.encode());
+        let answer = |t: &MarketTable| serde_json::to_string(&t.rows[0].coin).unwrap();
+        assert_eq!(answer(&back), answer(&table));
+        assert!(answer(&back).contains(r#""price_change_percentage_1h_in_currency":null"#));
+        assert!(!answer(&back).contains("price_change_percentage_24h_in_currency"));
     }
 
     #[test]

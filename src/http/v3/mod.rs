@@ -289,12 +289,7 @@ mod tests {
     use super::*;
     use crate::test_support::coin;
 
-    fn message(result: Result<impl std::fmt::Debug, ApiError>) -> String {
-        match result {
-            Err(ApiError::BadRequest(m)) => m,
-            other => panic!("expected a 400, got {other:?}"),
-        }
-    }
+    use crate::test_support::bad_request_message as message;
 
     #[test]
     fn parameters_are_parsed_or_named() {
