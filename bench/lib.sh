@@ -112,10 +112,11 @@ date_paths() {
     | awk -v template="$3" '{ line = template; sub(/\{date\}/, $0, line); print line }'
 }
 
-# drive NAME PATHS_FILE CONNECTIONS SECONDS -> prints "rps p50_ms p99_ms errors", or "n/a"
-# when the route answers 404 (it does not exist on this build yet).
+# drive NAME PATHS_FILE CONNECTIONS SECONDS [ACCEPT_ENCODING] -> prints "rps p50_ms p99_ms
+# errors", or "n/a" when the route answers 404 (it does not exist on this build yet).
+# ACCEPT_ENCODING (e.g. "gzip, deflate") is sent with every request when given.
 drive() {
-  local name=$1 paths=$2 connections=$3 seconds=$4
+  local name=$1 paths=$2 connections=$3 seconds=$4 accept_encoding=${5:-}
   local first code
   first=$(head -n1 "$paths")
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$first")
@@ -127,7 +128,7 @@ drive() {
   (( threads > connections )) && threads=$connections
   log "$name: $connections connections, ${seconds}s, $(wc -l <"$paths") distinct paths"
   wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s "$ROOT/bench/wrk.lua" \
-    "http://127.0.0.1:$PORT" -- "$paths" >"$WORK/wrk.out" 2>&1 || { cat "$WORK/wrk.out" >&2; echo "n/a"; return; }
+    "http://127.0.0.1:$PORT" -- "$paths" "$accept_encoding" >"$WORK/wrk.out" 2>&1 || { cat "$WORK/wrk.out" >&2; echo "n/a"; return; }
   awk '/^RESULT/ {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
       print v["rps"], v["p50_ms"], v["p99_ms"], v["errors"]

@@ -18,7 +18,10 @@
 # rotating (every day of COLD_FIRST..COLD_LAST in turn, ~3,000 distinct dates on the real
 # data: each misses the cache on its first visit only), /dashboard?id=btc,eth,doge,
 # /search?name=bitcoin, /api/v1/coins/BTC/history?interval=1w, /api/v1/markets and the
-# /api/v3 markets, simple/price and bitcoin market_chart?days=max; then,
+# /api/v3 markets, simple/price and bitcoin market_chart?days=max, each twice: with
+# `Accept-Encoding: gzip, deflate` (what every real CoinGecko client sends: python requests,
+# the SDKs' httpx, node fetch; the server keeps a gzip form of each cached answer of 1 KB or
+# more) and without it (identity, for comparison); then,
 # on a server restarted with its cache off (KRISPYTO_CACHE_MAX_BYTES=0), the truly cold
 # /dashboard?id=all and /api/v1/markets over the rotating dates, and /api/v3/coins/markets:
 # every request computes.
@@ -33,8 +36,10 @@
 #   PG_ADMIN_URL   PostgreSQL server, trust auth [postgres://postgres@127.0.0.1:5432]
 #   BENCH_RUST_LOG the server's RUST_LOG [warn: per-request logs off]
 #   KRISPYTO_BIN   the binary [target/release/krispyto]   SKIP_BUILD=1  do not build
+#   ONLY           an extended regex: run only the routes whose name matches it (/healthz,
+#                  the ceiling, always runs) [every route]
 #
-# Needs: cargo, curl, psql, bc, GNU date/awk, /usr/bin/time. Runtime: about 2 × 7 × DURATION
+# Needs: cargo, curl, psql, bc, GNU date/awk, /usr/bin/time. Runtime: about 2 × 16 × DURATION
 # seconds plus the imports (~2.5 min with the defaults).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -55,6 +60,8 @@ COLD_LAST=${COLD_LAST:-2021-07-06}
 build_release
 ensure_wrk
 
+# NAME|PATH[|ACCEPT_ENCODING]
+GZIP="gzip, deflate"
 ROUTES=(
   "/healthz|/healthz"
   "/dashboard?id=all warm|/dashboard?id=all"
@@ -63,24 +70,28 @@ ROUTES=(
   "/search?name=bitcoin|/search?name=bitcoin"
   "/api/v1/coins/BTC/history?interval=1w|/api/v1/coins/BTC/history?interval=1w"
   "/api/v1/markets|/api/v1/markets"
-  "/api/v3/coins/markets?vs_currency=usd|/api/v3/coins/markets?vs_currency=usd"
-  "/api/v3/simple/price|/api/v3/simple/price?ids=bitcoin,ethereum&vs_currencies=usd,btc&include_24hr_change=true"
-  "/api/v3/coins/bitcoin/market_chart?days=max|/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max"
+  "/api/v3/coins/markets?vs_currency=usd gzip|/api/v3/coins/markets?vs_currency=usd|$GZIP"
+  "/api/v3/coins/markets?vs_currency=usd identity|/api/v3/coins/markets?vs_currency=usd"
+  "/api/v3/simple/price gzip|/api/v3/simple/price?ids=bitcoin,ethereum&vs_currencies=usd,btc&include_24hr_change=true|$GZIP"
+  "/api/v3/simple/price identity|/api/v3/simple/price?ids=bitcoin,ethereum&vs_currencies=usd,btc&include_24hr_change=true"
+  "/api/v3/coins/bitcoin/market_chart?days=max gzip|/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max|$GZIP"
+  "/api/v3/coins/bitcoin/market_chart?days=max identity|/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max"
 )
 # Measured on a server with its cache off: every request is computed from the database.
 COLD_ROUTES=(
   "/dashboard?id=all cold, cache off|$WORK/cold.paths"
   "/api/v1/markets cold, cache off|$WORK/markets-cold.paths"
-  "/api/v3/coins/markets cold, cache off|$WORK/v3-markets-cold.paths"
+  "/api/v3/coins/markets cold, cache off|$WORK/v3-markets-cold.paths|$GZIP"
 )
 echo "/api/v3/coins/markets?vs_currency=usd" >"$WORK/v3-markets-cold.paths"
 date_paths "$COLD_FIRST" "$COLD_LAST" "/dashboard?id=all&date={date}" >"$WORK/cold.paths"
 date_paths "$COLD_FIRST" "$COLD_LAST" "/api/v1/markets?date={date}" >"$WORK/markets-cold.paths"
 
-# run_route STORE NAME PATHS_FILE: drives one route and appends its line to $RESULTS.
+# run_route STORE NAME PATHS_FILE [ACCEPT_ENCODING]: drives one route and appends its line
+# to $RESULTS.
 run_route() {
-  local store=$1 name=$2 paths=$3 result rps p50 p99 errors ratio
-  result=$(drive "$name" "$paths" "$CONNECTIONS" "$DURATION")
+  local store=$1 name=$2 paths=$3 accept_encoding=${4:-} result rps p50 p99 errors ratio
+  result=$(drive "$name" "$paths" "$CONNECTIONS" "$DURATION" "$accept_encoding")
   if [[ $result == n/a ]]; then
     printf '%s\t%s\tn/a\tn/a\tn/a\tn/a\tn/a\n' "$store" "$name" >>"$RESULTS"
     return
@@ -89,6 +100,11 @@ run_route() {
   [[ -z $healthz_rps ]] && healthz_rps=$rps
   ratio=$(awk -v a="$rps" -v b="$healthz_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   printf '%s\t%s\t%.0f\t%.2f ms\t%.2f ms\t%s\t%s\n' "$store" "$name" "$rps" "$p50" "$p99" "$errors" "$ratio" >>"$RESULTS"
+}
+
+# selected NAME: whether ONLY lets the route run.
+selected() {
+  [[ $1 == /healthz || -z ${ONLY:-} ]] || grep -qE -- "$ONLY" <<<"$1"
 }
 
 RESULTS=$WORK/results.tsv
@@ -101,19 +117,22 @@ for store in $STORES; do
   read -r rss_start _ < <(server_memory)
   healthz_rps=""
   for route in "${ROUTES[@]}"; do
-    name=${route%%|*}; target=${route#*|}
+    IFS='|' read -r name target accept_encoding <<<"$route"
+    selected "$name" || continue
     if [[ $target == @cold ]]; then
       paths=$WORK/cold.paths
     else
       paths=$WORK/route.paths; echo "$target" >"$paths"
     fi
-    run_route "$store" "$name" "$paths"
+    run_route "$store" "$name" "$paths" "$accept_encoding"
   done
   read -r rss_end hwm < <(server_memory)
   stop_server
   start_server "$url" KRISPYTO_CACHE_MAX_BYTES=0
   for route in "${COLD_ROUTES[@]}"; do
-    run_route "$store" "${route%%|*}" "${route#*|}"
+    IFS='|' read -r name paths accept_encoding <<<"$route"
+    selected "$name" || continue
+    run_route "$store" "$name" "$paths" "$accept_encoding"
   done
   stop_server
   NOTES+=("$store: import of $DATA ${import_own} s as reported by the importer, ${import_seconds} s wall with start-up and migrations (peak RSS $((import_rss / 1024)) MB); server RSS $((rss_start / 1024)) MB at start, $((rss_end / 1024)) MB after the runs, peak $((hwm / 1024)) MB")

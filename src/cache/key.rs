@@ -2,7 +2,7 @@
 //! question (`id=BTC,eth` and `id=eth,btc`; `date=2021-7-6` and `2021-07-06`) shares one entry.
 //! The data generation is added by the cache when it looks the key up.
 
-use std::fmt::Display;
+use std::fmt::{self, Display, Write};
 
 /// Which answer a request asks for. Build it from the typed query, never from the raw string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,7 +17,8 @@ impl CacheKey {
     pub fn new(route: &'static str) -> CacheKey {
         CacheKey {
             route,
-            canonical: String::new(),
+            // Built on every request, cached or not: one allocation for the usual key.
+            canonical: String::with_capacity(128),
         }
     }
 
@@ -25,8 +26,9 @@ impl CacheKey {
     /// number): their `Display` is what tells two requests apart. Parameters must be added in
     /// the same order on every request of a route (the handler's code fixes that order).
     pub fn param(mut self, name: &str, value: impl Display) -> CacheKey {
-        let value = escape(&value.to_string());
-        self.push(name, &value);
+        self.start(name);
+        // Escaped as it is formatted: no intermediate string.
+        let _ = write!(Escaping(&mut self.canonical), "{value}");
         self
     }
 
@@ -44,20 +46,24 @@ impl CacheKey {
             .collect();
         items.sort();
         items.dedup();
-        // Escaping keeps `a,b` as one item apart from the two items `a` and `b`.
-        let joined: Vec<String> = items.iter().map(|item| escape(item)).collect();
-        self.push(name, &joined.join(","));
+        self.start(name);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.canonical.push(',');
+            }
+            // Escaping keeps `a,b` as one item apart from the two items `a` and `b`.
+            escape_into(&mut self.canonical, item);
+        }
         self
     }
 
-    /// Appends `name=value`; `value` is already escaped.
-    fn push(&mut self, name: &str, value: &str) {
+    /// Appends `name=` (after `&` unless it is the first parameter).
+    fn start(&mut self, name: &str) {
         if !self.canonical.is_empty() {
             self.canonical.push('&');
         }
-        self.canonical.push_str(&escape(name));
+        escape_into(&mut self.canonical, name);
         self.canonical.push('=');
-        self.canonical.push_str(value);
     }
 
     pub fn route(&self) -> &'static str {
@@ -70,18 +76,31 @@ impl CacheKey {
     }
 }
 
-/// Percent-escapes the characters the key uses as separators, so no value can forge another
-/// parameter (`,` `&` `=` `#` `%`, and control characters that would garble logs).
-fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+/// Appends `raw` to `out`, percent-escaping the characters the key uses as separators, so no
+/// value can forge another parameter (`,` `&` `=` `#` `%`, and control characters that would
+/// garble logs).
+fn escape_into(out: &mut String, raw: &str) {
     for c in raw.chars() {
         match c {
-            ',' | '&' | '=' | '#' | '%' | '?' => out.push_str(&format!("%{:02X}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("%u{:X};", c as u32)),
+            ',' | '&' | '=' | '#' | '%' | '?' => {
+                let _ = write!(out, "%{:02X}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "%u{:X};", c as u32);
+            }
             c => out.push(c),
         }
     }
-    out
+}
+
+/// A `fmt::Write` that escapes what is written into the key (see [`escape_into`]).
+struct Escaping<'a>(&'a mut String);
+
+impl Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -107,5 +126,12 @@ mod tests {
         let forged = CacheKey::new("r").param("a", "1&b=2");
         let real = CacheKey::new("r").param("a", "1").param("b", "2");
         assert_ne!(forged, real);
+        assert_eq!(
+            CacheKey::new("r")
+                .param("q", "50%?#\n")
+                .list("l", ["x=y", "a"])
+                .at_generation(1),
+            "r?q=50%25%3F%23%uA;&l=A,X%3DY#g1"
+        );
     }
 }

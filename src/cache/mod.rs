@@ -298,6 +298,12 @@ impl<V: Cached> Cache<V> {
     {
         let inner = &self.inner;
         let full_key = key.at_generation(inner.generation.current());
+        // The hit path: a plain lookup, without the entry API's key copy and insertion
+        // machinery. A miss goes on to the entry below, which coalesces concurrent misses.
+        if let Some(value) = inner.l1.get(&full_key).await {
+            inner.counters.hit("l1");
+            return Ok(value);
+        }
         let fill = async {
             inner.counters.miss("l1");
             if let Some(l2) = &inner.l2 {

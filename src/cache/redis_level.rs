@@ -85,7 +85,7 @@ impl RedisLevel {
     fn response_key(&self, key: &str) -> String {
         // The format version lets a deployment that changes the stored layout share a Redis
         // with older instances without either reading the other's entries.
-        format!("{}:resp:v1:{key}", self.prefix)
+        format!("{}:resp:v2:{key}", self.prefix)
     }
 
     fn generation_channel(&self) -> String {

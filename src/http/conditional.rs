@@ -2,19 +2,25 @@
 //! serialized bytes with a strong ETag (a hash of the bytes), served with `ETag` and
 //! `Cache-Control`, or as `304 Not Modified` when `If-None-Match` names it. A hit costs no
 //! serialization and a matching `If-None-Match` no body at all.
+//!
+//! An answer of at least [`encoding::MIN_GZIP_BYTES`] also keeps a gzip form, compressed once
+//! when it is computed for the cache and served to clients that accept gzip, with its own
+//! strong ETag (a hash of the gzip bytes: a different representation, RFC 9110 §8.8.3) and
+//! `Vary: Accept-Encoding`. `If-None-Match` is compared with the ETag of the form the request
+//! would get.
 
 use std::future::Future;
 use std::ops::Deref;
 
 use axum::body::{Body, Bytes};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use headers::{HeaderMapExt, IfNoneMatch};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::ApiError;
+use super::{encoding, ApiError};
 use crate::cache::{Cache, CacheKey, CacheSettings, Cached};
 
 /// One cacheable answer: status, content type, body and its strong ETag.
@@ -24,6 +30,35 @@ pub struct Answer {
     content_type: Option<HeaderValue>,
     body: Bytes,
     etag: HeaderValue,
+    /// The gzip form of `body`, for 200 answers worth compressing (set by the cache).
+    gzip: Option<Encoded>,
+}
+
+/// A content-coded form of an answer's body with its strong ETag.
+#[derive(Debug, Clone)]
+struct Encoded {
+    body: Bytes,
+    etag: HeaderValue,
+}
+
+/// The strong ETag of `body`: the first 128 bits of its SHA-256, in hex.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header")
+}
+
+/// Whether `If-None-Match` in `request_headers` names `etag` (weak comparison, as RFC 9110
+/// asks for this header) or is `*`.
+fn not_modified(etag: &HeaderValue, request_headers: &HeaderMap) -> bool {
+    // Parsed only when asked: most requests carry no If-None-Match.
+    let Some(if_none_match) = request_headers.typed_get::<IfNoneMatch>() else {
+        return false;
+    };
+    etag.to_str()
+        .ok()
+        .and_then(|etag| etag.parse::<headers::ETag>().ok())
+        .is_some_and(|etag| !if_none_match.precondition_passes(&etag))
 }
 
 impl Answer {
@@ -56,15 +91,31 @@ impl Answer {
     }
 
     fn new(status: StatusCode, content_type: Option<HeaderValue>, body: Bytes) -> Answer {
-        let digest = Sha256::digest(&body);
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header");
+        let etag = etag_of(&body);
         Answer {
             status,
             content_type,
             body,
             etag,
+            gzip: None,
         }
+    }
+
+    /// Adds the gzip form of a 200 answer's body when it is worth it (see
+    /// [`encoding::gzip`]). Done once, by the cache, before the answer is stored.
+    pub fn with_gzip(mut self) -> Answer {
+        if self.status == StatusCode::OK && self.gzip.is_none() {
+            self.gzip = encoding::gzip(&self.body).map(|compressed| Encoded {
+                etag: etag_of(&compressed),
+                body: Bytes::from(compressed),
+            });
+        }
+        self
+    }
+
+    /// The gzip body, when the answer has one.
+    pub fn gzip_body(&self) -> Option<&Bytes> {
+        self.gzip.as_ref().map(|gzip| &gzip.body)
     }
 
     pub fn status(&self) -> StatusCode {
@@ -78,47 +129,63 @@ impl Answer {
     pub fn etag(&self) -> &str {
         self.etag.to_str().unwrap_or_default()
     }
-
-    /// Whether `If-None-Match` in `request_headers` names this answer (weak comparison, as
-    /// RFC 9110 asks for this header) or is `*`.
-    fn is_not_modified_for(&self, request_headers: &HeaderMap) -> bool {
-        let Ok(etag) = self.etag().parse::<headers::ETag>() else {
-            return false;
-        };
-        request_headers
-            .typed_get::<IfNoneMatch>()
-            .is_some_and(|if_none_match| !if_none_match.precondition_passes(&etag))
-    }
 }
 
 impl Cached for Answer {
     fn weight(&self) -> usize {
-        self.body.len() + self.content_type.as_ref().map_or(0, HeaderValue::len) + self.etag.len()
+        self.body.len()
+            + self.content_type.as_ref().map_or(0, HeaderValue::len)
+            + self.etag.len()
+            + self
+                .gzip
+                .as_ref()
+                .map_or(0, |gzip| gzip.body.len() + gzip.etag.len())
     }
 
-    /// `STATUS CONTENT-TYPE\n` then the body (the ETag is recomputed on read).
+    /// `STATUS CONTENT-TYPE GZIP-LENGTH\n`, the body, then its gzip form (GZIP-LENGTH bytes, 0
+    /// without one), so every instance serves the same gzip bytes under the same ETag. The
+    /// ETags are recomputed on read.
     fn encode(&self) -> Vec<u8> {
         let content_type = self
             .content_type
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
-        let mut out = format!("{} {content_type}\n", self.status.as_u16()).into_bytes();
+        let gzip = self.gzip_body().map_or(&[][..], |gzip| &gzip[..]);
+        let mut out =
+            format!("{} {content_type} {}\n", self.status.as_u16(), gzip.len()).into_bytes();
+        out.reserve(self.body.len() + gzip.len());
         out.extend_from_slice(&self.body);
+        out.extend_from_slice(gzip);
         out
     }
 
     fn decode(stored: Vec<u8>) -> Option<Answer> {
         let newline = stored.iter().position(|&b| b == b'\n')?;
         let head = std::str::from_utf8(&stored[..newline]).ok()?;
-        let (status, content_type) = head.split_once(' ')?;
+        let (status, rest) = head.split_once(' ')?;
+        // The content type may hold spaces (`text/html; charset=utf-8`): the length is last.
+        let (content_type, gzip_len) = rest.rsplit_once(' ')?;
         let status = StatusCode::from_u16(status.parse().ok()?).ok()?;
         let content_type = match content_type {
             "-" => None,
             other => Some(HeaderValue::from_str(other).ok()?),
         };
-        let body = Bytes::from(stored).slice(newline + 1..);
-        Some(Answer::new(status, content_type, body))
+        let gzip_len: usize = gzip_len.parse().ok()?;
+        let body_end = stored.len().checked_sub(gzip_len)?;
+        if body_end <= newline {
+            return None;
+        }
+        let stored = Bytes::from(stored);
+        let mut answer = Answer::new(status, content_type, stored.slice(newline + 1..body_end));
+        if gzip_len > 0 {
+            let body = stored.slice(body_end..);
+            answer.gzip = Some(Encoded {
+                etag: etag_of(&body),
+                body,
+            });
+        }
+        Some(answer)
     }
 }
 
@@ -128,6 +195,10 @@ impl Cached for Answer {
 pub struct ResponseCache {
     cache: Cache<Answer>,
     cache_control: HeaderValue,
+    /// Whether answers are stored (L1 has room, or Redis is configured): only then is a gzip
+    /// form worth computing. With the cache off every request computes, and compressing
+    /// each answer would cost more than it saves on loopback.
+    compress: bool,
 }
 
 impl Deref for ResponseCache {
@@ -149,9 +220,14 @@ impl ResponseCache {
             settings.http_max_age.as_secs()
         ))
         .expect("a valid header");
+        let redis = settings
+            .redis_url
+            .as_deref()
+            .is_some_and(|url| !url.trim().is_empty());
         Ok(ResponseCache {
             cache: Cache::build(settings, generation).await?,
             cache_control,
+            compress: settings.max_bytes > 0 || redis,
         })
     }
 
@@ -167,6 +243,11 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Answer, ApiError>>,
     {
+        let compress = self.compress;
+        let compute = || async move {
+            let answer = compute().await?;
+            Ok::<_, ApiError>(if compress { answer.with_gzip() } else { answer })
+        };
         match self.cache.get_or_compute(key, compute).await {
             Ok(answer) => self.http_response(&answer, request_headers),
             Err(error) => error.to_response(),
@@ -200,28 +281,44 @@ impl ResponseCache {
 impl Answer {
     /// The HTTP response: a 200 with `ETag` and `cache_control`, or `304 Not Modified`
     /// (with both, no body) when `request_headers` carry a matching `If-None-Match`. Other
-    /// statuses go as they are.
+    /// statuses go as they are. An answer with a gzip form sends it to a request that
+    /// accepts gzip, under its own ETag, and says `Vary: Accept-Encoding` either way.
     pub fn respond_to(&self, request_headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
+        // Only 200 answers have a gzip form; the body is a refcount clone of the stored bytes.
+        let gzip = self
+            .gzip
+            .as_ref()
+            .filter(|_| encoding::accepts_gzip(request_headers));
+        let (body, etag) = match gzip {
+            Some(gzip) => (&gzip.body, &gzip.etag),
+            None => (&self.body, &self.etag),
+        };
         let with_body = || {
-            let mut response = (self.status, Body::from(self.body.clone())).into_response();
+            let mut response = (self.status, Body::from(body.clone())).into_response();
+            let headers = response.headers_mut();
             if let Some(content_type) = &self.content_type {
-                response
-                    .headers_mut()
-                    .insert(CONTENT_TYPE, content_type.clone());
+                headers.insert(CONTENT_TYPE, content_type.clone());
+            }
+            if gzip.is_some() {
+                headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             }
             response
         };
         if self.status != StatusCode::OK {
             return with_body();
         }
-        let mut response = if self.is_not_modified_for(request_headers) {
+        let mut response = if not_modified(etag, request_headers) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             with_body()
         };
         let headers = response.headers_mut();
-        headers.insert(ETAG, self.etag.clone());
+        headers.insert(ETAG, etag.clone());
         headers.insert(CACHE_CONTROL, cache_control.clone());
+        if self.gzip.is_some() {
+            // On the 304 too (RFC 9110 §15.4.5): a cache must key either on the header.
+            headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+        }
         response
     }
 }
@@ -255,12 +352,12 @@ mod tests {
         let with = |value: String| {
             let mut headers = HeaderMap::new();
             headers.insert(IF_NONE_MATCH, HeaderValue::from_str(&value).unwrap());
-            answer.is_not_modified_for(&headers)
+            not_modified(&answer.etag, &headers)
         };
         assert!(with(ours.clone()));
         assert!(with(format!("\"x\", W/{ours}")));
         assert!(with("*".into()));
         assert!(!with("\"abd\"".into()));
-        assert!(!answer.is_not_modified_for(&HeaderMap::new()));
+        assert!(!not_modified(&answer.etag, &HeaderMap::new()));
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod conditional;
 mod dashboard;
+pub mod encoding;
 pub mod error;
 mod health;
 pub mod metrics;

@@ -9,6 +9,7 @@ mod cache_reads;
 mod cache_redis_outage;
 mod cache_v1;
 mod cli_errors;
+mod compression;
 mod dashboard;
 mod database_outage;
 mod export;
