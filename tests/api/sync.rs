@@ -27,12 +27,14 @@ on_both_stores!(
     the_server_syncs_by_itself_with_sync_every,
 );
 
-/// Fast retries and no rate limit worth waiting for: tests must not sleep for real.
+/// Fast retries and no rate limit worth waiting for: tests must not sleep for real. The read
+/// timeout leaves room for a debug build's answer on a loaded machine (500 ms was seen to expire
+/// there); the stalled source below stalls far longer than it.
 fn options(base_url: &str, coins: CoinChoice) -> SyncOptions {
     let mut source = SourceSettings::new(base_url);
     source.requests_per_minute = 60_000;
     source.backoff = Duration::from_millis(20);
-    source.read_timeout = Duration::from_millis(500);
+    source.read_timeout = Duration::from_secs(2);
     source.attempts = 3;
     SyncOptions {
         source,
@@ -217,7 +219,7 @@ async fn coin_route(
         }
         ("flaky", 1) => return (StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response(),
         ("stalled", 1) => {
-            tokio::time::sleep(Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_secs(20)).await;
         }
         ("garbled", _) => return (StatusCode::OK, "{\"prices\": [[1, 2], ").into_response(),
         _ => {}
