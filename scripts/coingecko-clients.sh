@@ -48,39 +48,9 @@ fi
 # ES modules resolve packages from their own directory: run the TypeScript calls from there.
 cp scripts/coingecko/ts_calls.mjs "$npm_dir/ts_calls.mjs"
 
-workdir="$(mktemp -d)"
-echo "==> building krispyto"
-cargo build --quiet --bin krispyto
-# A private copy: a target directory shared with other checkouts may be rebuilt under us.
-cp "${CARGO_TARGET_DIR:-$repo_root/target}/debug/krispyto" "$workdir/krispyto"
-binary="$workdir/krispyto"
-
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT INT TERM
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-base="http://127.0.0.1:$port"
-echo "==> starting krispyto on $base with $data"
-DATABASE_URL="${CG_DATABASE_URL:-sqlite://$workdir/krispyto.db}" RUST_LOG="${RUST_LOG:-warn}" \
-    "$binary" serve --addr "127.0.0.1:$port" --data "$data" >"$workdir/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-    curl -fsS "$base/readyz" >/dev/null 2>&1 && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "krispyto exited before it was ready:" >&2
-        cat "$workdir/server.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-curl -fsS "$base/readyz" >/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+start_krispyto "${CG_DATABASE_URL:-}" "$data"
 
 # The day after the latest record, for history's "date = L+1 gives record L".
 latest_plus_one="$(curl -fsS "$base/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=1" \

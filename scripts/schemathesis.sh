@@ -27,52 +27,12 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-echo "==> building krispyto"
-cargo build --quiet --bin krispyto
-binary="${CARGO_TARGET_DIR:-$repo_root/target}/debug/krispyto"
-
-workdir="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT INT TERM
-
-# A free port: bind port 0, read it back, release it.
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-base="http://127.0.0.1:$port"
-
 # Writes are enabled with a throwaway key, so the write routes are exercised (and the
 # ignored_auth check can see that requests without the key are refused).
 api_key="schemathesis-$RANDOM$RANDOM"
-
-echo "==> starting krispyto on $base with $data"
-DATABASE_URL="${SCHEMATHESIS_DATABASE_URL:-sqlite://$workdir/krispyto.db}" RUST_LOG="${RUST_LOG:-warn}" \
-    KRISPYTO_API_KEYS="$api_key" \
-    "$binary" serve --addr "127.0.0.1:$port" --data "$data" >"$workdir/server.log" 2>&1 &
-server_pid=$!
-
-# Wait for /readyz (the import of the real data happens before the server listens).
-for _ in $(seq 1 300); do
-    if curl -fsS "$base/readyz" >/dev/null 2>&1; then
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "krispyto exited before it was ready:" >&2
-        cat "$workdir/server.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-curl -fsS "$base/readyz" >/dev/null || {
-    echo "krispyto did not become ready in 60 s:" >&2
-    cat "$workdir/server.log" >&2
-    exit 1
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+start_krispyto "${SCHEMATHESIS_DATABASE_URL:-}" "$data" KRISPYTO_API_KEYS="$api_key"
 
 seed_args=()
 if [[ -n "${SCHEMATHESIS_SEED:-}" ]]; then

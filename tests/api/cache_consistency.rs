@@ -19,7 +19,7 @@ pub const KEY: &str = "test-key-1";
 
 /// BTC's price on 2021-07-06 as `app` answers it now.
 async fn btc_price(app: &TestApp) -> Value {
-    app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await[0]["price"].clone()
+    app.get_ok("/dashboard?id=btc&date=2021-07-06").await[0]["price"].clone()
 }
 
 /// Asks `app` for BTC's price until it is `expected`, for at most `bound` (a bound on how

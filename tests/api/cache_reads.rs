@@ -94,9 +94,7 @@ async fn hits_misses_and_normalization(backend: Backend) {
     import_two_coins(&app).await;
 
     let before = app.cache.stats();
-    let first = app
-        .get_json("/dashboard?id=BTC,eth&date=2021-7-6", 200)
-        .await;
+    let first = app.get_ok("/dashboard?id=BTC,eth&date=2021-7-6").await;
     assert_eq!(
         delta(before, app.cache.stats()),
         stats(0, 1, 0, 1, 1),
@@ -114,7 +112,7 @@ async fn hits_misses_and_normalization(backend: Backend) {
         "/dashboard?date=2021-7-06&id=btc,,eth",
     ] {
         let before = app.cache.stats();
-        assert_eq!(app.get_json(spelling, 200).await, first, "{spelling}");
+        assert_eq!(app.get_ok(spelling).await, first, "{spelling}");
         assert_eq!(
             delta(before, app.cache.stats()),
             stats(1, 0, 0, 0, 0),
@@ -125,19 +123,19 @@ async fn hits_misses_and_normalization(backend: Backend) {
     // A different question is a different entry.
     let before = app.cache.stats();
     let ascending = app
-        .get_json("/dashboard?id=btc,eth&date=2021-07-06&order_type=asc", 200)
+        .get_ok("/dashboard?id=btc,eth&date=2021-07-06&order_type=asc")
         .await;
     assert_eq!(ascending[0]["symbol"], "BTC");
     assert_eq!(delta(before, app.cache.stats()), stats(0, 1, 0, 1, 1));
 
     // The default date is the latest day: its own entry, the same rows.
-    assert_eq!(app.get_json("/dashboard?id=btc,eth", 200).await, first);
+    assert_eq!(app.get_ok("/dashboard?id=btc,eth").await, first);
 
     // Search: every casing of a name shares an entry.
     let before = app.cache.stats();
-    let hit = app.get_json("/search?name=bitcoin", 200).await;
+    let hit = app.get_ok("/search?name=bitcoin").await;
     assert_eq!(hit, json!({"name": "Bitcoin", "symbol": "BTC"}));
-    assert_eq!(app.get_json("/search?name=%20BITCOIN", 200).await, hit);
+    assert_eq!(app.get_ok("/search?name=%20BITCOIN").await, hit);
     assert_eq!(delta(before, app.cache.stats()), stats(1, 1, 0, 1, 1));
     // Errors are not cached: each asking computes again, in neither level is it found.
     let before = app.cache.stats();
@@ -149,9 +147,7 @@ async fn hits_misses_and_normalization(backend: Backend) {
     let second = spawn_app_configured(app.db.shared(), with_redis(&prefix)).await;
     let before = second.cache.stats();
     assert_eq!(
-        second
-            .get_json("/dashboard?id=btc,ETH&date=2021-07-06", 200)
-            .await,
+        second.get_ok("/dashboard?id=btc,ETH&date=2021-07-06").await,
         first
     );
     assert_eq!(
@@ -160,9 +156,7 @@ async fn hits_misses_and_normalization(backend: Backend) {
         "an L2 hit"
     );
     // ... and then in its own L1.
-    second
-        .get_json("/dashboard?id=btc,ETH&date=2021-07-06", 200)
-        .await;
+    second.get_ok("/dashboard?id=btc,ETH&date=2021-07-06").await;
     assert_eq!(delta(before, second.cache.stats()), stats(1, 1, 1, 0, 0));
 }
 
@@ -352,16 +346,16 @@ async fn market_tables_are_shared_through_redis(backend: Backend) {
     import_two_coins(&app).await;
     let page =
         |n: u32| format!("/api/v1/markets?date=2021-07-06&order_by=price&per_page=1&page={n}");
-    let first = app.get_json(&page(1), 200).await;
+    let first = app.get_ok(&page(1)).await;
     assert_eq!(first["data"][0]["symbol"], "BTC");
     let v3 = "/api/v3/coins/markets?vs_currency=usd&order=id_asc&per_page=1";
-    app.get_json(v3, 200).await;
+    app.get_ok(v3).await;
 
     let second = spawn_app_configured(app.db.shared(), with_redis(&prefix)).await;
-    let other = second.get_json(&page(2), 200).await;
+    let other = second.get_ok(&page(2)).await;
     assert_eq!(other["data"][0]["symbol"], "ETH");
     assert_eq!(other["data"][0]["price"], eth_closes()[35]);
-    let coins = second.get_json(&format!("{v3}&page=2"), 200).await;
+    let coins = second.get_ok(&format!("{v3}&page=2")).await;
     assert_eq!(coins[0]["id"], "ethereum");
     assert_eq!(coins[0]["current_price"], eth_closes()[35]);
     for tables in [second.tables.v1.stats(), second.tables.v3.stats()] {

@@ -82,10 +82,7 @@ impl PrivateRedis {
 async fn assert_dashboard(app: &TestApp, day: usize) {
     let date = chrono::NaiveDate::from_ymd_opt(2021, 6, 1).unwrap() + chrono::Days::new(day as u64);
     let rows: Value = app
-        .get_json(
-            &format!("/dashboard?id=btc,eth&date={date}&order_by=price"),
-            200,
-        )
+        .get_ok(&format!("/dashboard?id=btc,eth&date={date}&order_by=price"))
         .await;
     assert_eq!(
         (rows[0]["symbol"].clone(), rows[0]["price"].clone()),
@@ -110,11 +107,11 @@ async fn redis_at_a_closed_port(backend: Backend) {
         assert_dashboard(&app, day).await;
     }
     assert_eq!(
-        app.get_json("/search?name=ethereum", 200).await,
+        app.get_ok("/search?name=ethereum").await,
         json!({"name": "Ethereum", "symbol": "ETH"})
     );
     write_btc_close(&app, 42.0).await;
-    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let rows = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(rows[0]["price"], json!(42.0));
     let stats = app.cache.stats();
     assert_eq!(
@@ -168,7 +165,7 @@ async fn redis_killed_mid_run(backend: Backend) {
         assert_dashboard(&app, day).await;
     }
     write_btc_close(&app, 77.0).await;
-    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let rows = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(rows[0]["price"], json!(77.0));
     assert!(!app.cache.redis_is_up());
 
@@ -227,7 +224,7 @@ async fn redis_frozen_mid_run(backend: Backend) {
         assert_dashboard(&app, day).await;
     }
     write_btc_close(&app, 5.5).await;
-    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let rows = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(rows[0]["price"], json!(5.5));
     assert!(!app.cache.redis_is_up());
 
@@ -266,7 +263,7 @@ async fn redis_that_never_answers(backend: Backend) {
         assert_dashboard(&app, day).await;
     }
     write_btc_close(&app, 8.5).await;
-    let rows = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let rows = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(rows[0]["price"], json!(8.5));
     black_hole.abort();
 }

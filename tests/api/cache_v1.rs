@@ -36,8 +36,8 @@ async fn v1_reads_share_entries_and_follow_changes(backend: Backend) {
     ];
     for (first, second) in pairs {
         let before = app.cache.stats().computations;
-        let a = app.get_json(first, 200).await;
-        let b = app.get_json(second, 200).await;
+        let a = app.get_ok(first).await;
+        let b = app.get_ok(second).await;
         assert_eq!(a, b, "{first} and {second} answer alike");
         assert_eq!(
             app.cache.stats().computations - before,
@@ -47,9 +47,7 @@ async fn v1_reads_share_entries_and_follow_changes(backend: Backend) {
     }
 
     // Stats list coins in the order asked: another order is another answer.
-    let reversed = app
-        .get_json("/api/v1/stats?ids=eth,btc&from=2021-6-1", 200)
-        .await;
+    let reversed = app.get_ok("/api/v1/stats?ids=eth,btc&from=2021-6-1").await;
     assert_eq!(
         reversed["correlation"]["symbols"],
         serde_json::json!(["ETH", "BTC"])
@@ -69,7 +67,7 @@ async fn v1_reads_share_entries_and_follow_changes(backend: Backend) {
 
     // A change is seen by the next read.
     import_btc_on_july_7(&app).await;
-    let coin = app.get_json("/api/v1/coins/BTC", 200).await;
+    let coin = app.get_ok("/api/v1/coins/BTC").await;
     assert_eq!(coin["latest"]["date"], "2021-07-07");
     assert_eq!(coin["latest"]["close"], 99_999.0);
 }
@@ -98,12 +96,10 @@ async fn markets_pages_are_cut_from_one_table_per_day(backend: Backend) {
 
     let (answers, before) = (app.cache.stats().computations, tables(&app));
     let path = "/api/v1/markets?date=2021-07-06&order_by=price&per_page=1";
-    let first = app.get_json(&format!("{path}&page=1"), 200).await;
-    let second = app.get_json(&format!("{path}&page=2"), 200).await;
-    let ascending = app
-        .get_json(&format!("{path}&page=1&order_type=asc"), 200)
-        .await;
-    let everything = app.get_json("/api/v1/markets?date=2021-7-6", 200).await;
+    let first = app.get_ok(&format!("{path}&page=1")).await;
+    let second = app.get_ok(&format!("{path}&page=2")).await;
+    let ascending = app.get_ok(&format!("{path}&page=1&order_type=asc")).await;
+    let everything = app.get_ok("/api/v1/markets?date=2021-7-6").await;
     assert_eq!(symbols(&first), ["BTC"]);
     assert_eq!(symbols(&second), ["ETH"]);
     assert_eq!(symbols(&ascending), ["ETH"]);
@@ -126,40 +122,38 @@ async fn markets_pages_are_cut_from_one_table_per_day(backend: Backend) {
             .collect()
     };
     assert_eq!(
-        ids(app.get_json(&format!("{path}&order=id_asc"), 200).await),
+        ids(app.get_ok(&format!("{path}&order=id_asc")).await),
         ["bitcoin"]
     );
     assert_eq!(
-        ids(app
-            .get_json(&format!("{path}&order=id_asc&page=2"), 200)
-            .await),
+        ids(app.get_ok(&format!("{path}&order=id_asc&page=2")).await),
         ["ethereum"]
     );
     assert_eq!(
-        ids(app.get_json(&format!("{path}&order=id_desc"), 200).await),
+        ids(app.get_ok(&format!("{path}&order=id_desc")).await),
         ["ethereum"]
     );
     assert_eq!(tables(&app), (before.0 + 1, before.1 + 1), "one table each");
 
     // A write moves the generation: the next page, even one asked before, reads the new data.
     let latest = "/api/v1/markets?order_by=price&per_page=1";
-    let old = app.get_json(latest, 200).await;
+    let old = app.get_ok(latest).await;
     assert_eq!(
         (old["date"].as_str(), old["total"].as_u64()),
         (Some("2021-07-06"), Some(2))
     );
     let v3_latest = "/api/v3/coins/markets?vs_currency=usd&order=id_asc&per_page=1";
-    let old_v3 = app.get_json(v3_latest, 200).await;
+    let old_v3 = app.get_ok(v3_latest).await;
     assert_eq!(old_v3[0]["current_price"], btc_closes()[35]);
     import_btc_on_july_7(&app).await;
     let before = tables(&app);
-    let new = app.get_json(latest, 200).await;
+    let new = app.get_ok(latest).await;
     assert_eq!(
         (new["date"].as_str(), new["total"].as_u64()),
         (Some("2021-07-07"), Some(1))
     );
     assert_eq!(new["data"][0]["price"], 99_999.0);
-    let new_v3 = app.get_json(v3_latest, 200).await;
+    let new_v3 = app.get_ok(v3_latest).await;
     assert_eq!(new_v3[0]["current_price"], 99_999.0);
     assert_eq!(tables(&app), (before.0 + 1, before.1 + 1), "new tables");
 }

@@ -54,7 +54,7 @@ fn pct(now: f64, then: f64) -> f64 {
 
 async fn values_changes_and_the_latest_day_by_default(backend: Backend) {
     let app = app_with_fixtures(backend).await;
-    let body = app.get_json("/dashboard?id=alp", 200).await;
+    let body = app.get_ok("/dashboard?id=alp").await;
     assert_eq!(
         body,
         json!([{
@@ -63,7 +63,7 @@ async fn values_changes_and_the_latest_day_by_default(backend: Backend) {
             "24h-volume": 135000.0, "market-cap": 13500.0,
         }])
     );
-    let on_day = app.get_json("/dashboard?id=alp&date=2021-07-01", 200).await;
+    let on_day = app.get_ok("/dashboard?id=alp&date=2021-07-01").await;
     assert_eq!(on_day[0]["price"], 130.0);
     assert_eq!(on_day[0]["1m"], pct(130.0, 100.0));
 }
@@ -71,22 +71,19 @@ async fn values_changes_and_the_latest_day_by_default(backend: Backend) {
 async fn ids_any_case_trimmed_deduplicated_and_by_name(backend: Backend) {
     let app = app_with_fixtures(backend).await;
     let body = app
-        .get_json(
-            "/dashboard?id=%20alp%20,BRV,Alp,bravo&order_by=symbol&order_type=asc",
-            200,
-        )
+        .get_ok("/dashboard?id=%20alp%20,BRV,Alp,bravo&order_by=symbol&order_type=asc")
         .await;
     assert_eq!(symbols(&body), ["ALP", "BRV"]);
-    let body = app.get_json("/dashboard?id=zero%20coin", 200).await;
+    let body = app.get_ok("/dashboard?id=zero%20coin").await;
     assert_eq!(symbols(&body), ["ZRO"]);
-    let body = app.get_json("/dashboard?id=ALL", 200).await;
+    let body = app.get_ok("/dashboard?id=ALL").await;
     assert_eq!(body.as_array().unwrap().len(), 3);
 }
 
 async fn a_young_coin_a_gap_and_a_zero_reference(backend: Backend) {
     let app = app_with_fixtures(backend).await;
     let body = app
-        .get_json("/dashboard?id=brv,zro&order_by=symbol&order_type=asc", 200)
+        .get_ok("/dashboard?id=brv,zro&order_by=symbol&order_type=asc")
         .await;
     // Bravo: listed 10 days before, so 24h and 7d but a null 1m.
     assert_eq!(body[0]["24h"], 0.0);
@@ -110,7 +107,7 @@ async fn a_young_coin_a_gap_and_a_zero_reference(backend: Backend) {
         1.0,
     ));
     app.import_files(&[("gap.csv", file)]).await.unwrap();
-    let body = app.get_json("/dashboard?id=gap&date=2021-07-06", 200).await;
+    let body = app.get_ok("/dashboard?id=gap&date=2021-07-06").await;
     assert_eq!(body[0]["24h"], 50.0);
     let message = app
         .get_error("/dashboard?id=gap&date=2021-07-05", 404)
@@ -120,8 +117,8 @@ async fn a_young_coin_a_gap_and_a_zero_reference(backend: Backend) {
 
 async fn dates_with_or_without_padding(backend: Backend) {
     let app = app_with_fixtures(backend).await;
-    let padded = app.get_json("/dashboard?id=all&date=2021-07-01", 200).await;
-    let unpadded = app.get_json("/dashboard?id=all&date=2021-7-1", 200).await;
+    let padded = app.get_ok("/dashboard?id=all&date=2021-07-01").await;
+    let unpadded = app.get_ok("/dashboard?id=all&date=2021-7-1").await;
     assert_eq!(padded, unpadded);
     assert_eq!(padded.as_array().unwrap().len(), 3);
 }
@@ -150,10 +147,9 @@ async fn every_sort_key_both_ways_with_nulls_last(backend: Backend) {
     ];
     for (order_by, order_type, expected) in cases {
         let body = app
-            .get_json(
-                &format!("/dashboard?id=all&order_by={order_by}&order_type={order_type}"),
-                200,
-            )
+            .get_ok(&format!(
+                "/dashboard?id=all&order_by={order_by}&order_type={order_type}"
+            ))
             .await;
         assert_eq!(
             symbols(&body),
@@ -162,7 +158,7 @@ async fn every_sort_key_both_ways_with_nulls_last(backend: Backend) {
         );
     }
     // Defaults: order_by=crypto, order_type=desc.
-    let body = app.get_json("/dashboard?id=all", 200).await;
+    let body = app.get_ok("/dashboard?id=all").await;
     assert_eq!(symbols(&body), ["ZRO", "BRV", "ALP"]);
 }
 
@@ -184,7 +180,7 @@ async fn refusals_name_the_parameter(backend: Backend) {
         assert!(message.contains(parameter), "{url}: {message}");
     }
     // Unknown parameters are ignored.
-    app.get_json("/dashboard?id=alp&currency=usd", 200).await;
+    app.get_ok("/dashboard?id=alp&currency=usd").await;
 }
 
 async fn unknown_ids_and_days_without_data_are_404(backend: Backend) {
@@ -217,7 +213,7 @@ async fn an_empty_database_answers_204(backend: Backend) {
 #[tokio::test]
 async fn an_unreachable_database_is_a_503_that_leaks_nothing() {
     let app = app_with_fixtures(Backend::Postgres).await;
-    app.get_json("/dashboard?id=all", 200).await;
+    app.get_ok("/dashboard?id=all").await;
     // Take the database away under the running server.
     let admin = crate::helpers::postgres_admin_url();
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
@@ -254,6 +250,6 @@ async fn id_lists_over_the_cap_are_400() {
         assert!(error.contains("1000"), "{path}: {error}");
     }
     let at_cap = vec!["alp"; 1000].join(",");
-    let rows = app.get_json(&format!("/dashboard?id={at_cap}"), 200).await;
+    let rows = app.get_ok(&format!("/dashboard?id={at_cap}")).await;
     assert_eq!(rows.as_array().unwrap().len(), 1);
 }

@@ -76,7 +76,7 @@ async fn requests_get_503_while_the_database_is_down_and_recover_after() {
     })
     .await;
     app.import_three_btc_days().await;
-    let cached = app.get_json("/api/v1/coins", 200).await;
+    let cached = app.get_ok("/api/v1/coins").await;
 
     proxy.set_up(false);
 
@@ -86,7 +86,7 @@ async fn requests_get_503_while_the_database_is_down_and_recover_after() {
     let error = app.get_error("/readyz", 503).await;
     assert!(error.contains("database"), "{error}");
     // Answered before the outage, at the generation still current: served from the cache.
-    assert_eq!(app.get_json("/api/v1/coins", 200).await, cached);
+    assert_eq!(app.get_ok("/api/v1/coins").await, cached);
 
     proxy.set_up(true);
 
@@ -100,6 +100,6 @@ async fn requests_get_503_while_the_database_is_down_and_recover_after() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(ready, "/readyz did not recover");
-    let coin = app.get_json("/api/v1/coins/BTC", 200).await;
+    let coin = app.get_ok("/api/v1/coins/BTC").await;
     assert_eq!(coin["latest"]["close"], 3.0);
 }

@@ -182,18 +182,13 @@ async fn the_api_streams_every_record_of_the_real_data_exactly(backend: Backend)
     let text = response.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(
-        reader.headers().unwrap(),
-        vec![
-            "name",
-            "symbol",
-            "date",
-            "open",
-            "high",
-            "low",
-            "close",
-            "volume",
-            "market_cap"
-        ]
+        reader
+            .headers()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>()
+            .join(","),
+        "name,symbol,date,open,high,low,close,volume,market_cap"
     );
     let mut from_csv: BTreeMap<String, (String, Vec<DailyRecord>)> = BTreeMap::new();
     for row in reader.records() {

@@ -254,6 +254,11 @@ impl TestApp {
         response.json().await.expect("a JSON body")
     }
 
+    /// GET, asserting a 200 and JSON, and the body.
+    pub async fn get_ok(&self, path_and_query: &str) -> serde_json::Value {
+        self.get_json(path_and_query, 200).await
+    }
+
     /// The `error` message of a JSON error answer with `status`.
     pub async fn get_error(&self, path_and_query: &str, status: u16) -> String {
         let body = self.get_json(path_and_query, status).await;

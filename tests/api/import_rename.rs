@@ -16,7 +16,7 @@ async fn a_file_renaming_a_coin_is_refused_unless_allowed(backend: Backend) {
     )])
     .await
     .unwrap();
-    let before = app.get_json("/api/v1/coins/ADA", 200).await;
+    let before = app.get_ok("/api/v1/coins/ADA").await;
 
     let impostor = coin_file("SynthAda", "ADA", "2021-07-02", &[50.0, 60.0]);
     let error = app
@@ -38,8 +38,8 @@ async fn a_file_renaming_a_coin_is_refused_unless_allowed(backend: Backend) {
         other => panic!("{other:?}"),
     }
     // Nothing was written: the name and every row are as they were.
-    assert_eq!(app.get_json("/api/v1/coins/ADA", 200).await, before);
-    let history = app.get_json("/api/v1/coins/ADA/history", 200).await;
+    assert_eq!(app.get_ok("/api/v1/coins/ADA").await, before);
+    let history = app.get_ok("/api/v1/coins/ADA/history").await;
     let closes: Vec<f64> = history["candles"]
         .as_array()
         .unwrap()
@@ -62,7 +62,7 @@ async fn a_file_renaming_a_coin_is_refused_unless_allowed(backend: Backend) {
     assert_eq!(report.summary.coins_renamed, 1);
     assert_eq!(report.summary.updated, 2);
     app.data_changed().await;
-    let after = app.get_json("/api/v1/coins/ADA", 200).await;
+    let after = app.get_ok("/api/v1/coins/ADA").await;
     assert_eq!(after["name"], "SynthAda");
 }
 

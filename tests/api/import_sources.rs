@@ -188,7 +188,7 @@ async fn serve_imports_data_into_an_empty_database_only() {
     let data = Some(dir.path().to_str().unwrap().to_owned());
     let app = crate::helpers::spawn_app_on(db, data.clone()).await;
     assert_eq!(
-        app.get_json("/dashboard?id=all", 200)
+        app.get_ok("/dashboard?id=all")
             .await
             .as_array()
             .unwrap()

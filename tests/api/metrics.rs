@@ -42,7 +42,7 @@ async fn metrics_count_requests_by_route_template_and_status(backend: Backend) {
     assert_eq!(report.summary.inserted, 3);
 
     for _ in 0..3 {
-        app.get_json("/dashboard?id=btc", 200).await;
+        app.get_ok("/dashboard?id=btc").await;
     }
     app.get_error("/dashboard", 400).await;
     app.get_error("/docs/nothing-here.js", 404).await;
@@ -140,7 +140,7 @@ async fn metrics_report_cache_bytes_and_resident_memory() {
     })
     .await;
     app.import_three_btc_days().await;
-    app.get_json("/api/v1/coins", 200).await;
+    app.get_ok("/api/v1/coins").await;
     let text = scrape(&app).await;
     assert_eq!(
         sample(&text, "krispyto_cache_l1_bytes", &["kind=\"max\""]),

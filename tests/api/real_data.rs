@@ -26,7 +26,7 @@ async fn imports_every_row_and_answers_known_values(backend: Backend) {
     assert_eq!(app.store.record_count().await.unwrap(), 37_082);
     assert_eq!(app.store.currencies().await.unwrap().len(), 23);
 
-    let btc = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let btc = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(btc[0]["crypto"], "Bitcoin");
     assert_eq!(btc[0]["price"], 34235.19345116);
     assert_eq!(btc[0]["24h-volume"], 26501259869.76);
@@ -40,7 +40,7 @@ async fn imports_every_row_and_answers_known_values(backend: Backend) {
     // Monero misses 2014-06-05: no row that day, and 06-06 compares with 06-04.
     app.get_error("/dashboard?id=xmr&date=2014-06-05", 404)
         .await;
-    let xmr = app.get_json("/dashboard?id=xmr&date=2014-06-06", 200).await;
+    let xmr = app.get_ok("/dashboard?id=xmr&date=2014-06-06").await;
     let (close_0604, close_0606) = (1.8052500486373901, 1.2407200336456299);
     assert_eq!(xmr[0]["price"], close_0606);
     assert_eq!(
@@ -53,7 +53,7 @@ async fn imports_every_row_and_answers_known_values(backend: Backend) {
         "listed 2014-05-22, 15 days before"
     );
     assert_eq!(
-        app.get_json("/search?name=binancecoin", 200).await,
+        app.get_ok("/search?name=binancecoin").await,
         serde_json::json!({"name": "Binance Coin", "symbol": "BNB"})
     );
 }
@@ -83,7 +83,7 @@ async fn reimport_changes_nothing_and_a_changed_row_is_updated(backend: Backend)
     assert_eq!((report.summary.inserted, report.summary.updated), (0, 1));
     assert_eq!(report.summary.unchanged, 2_990);
     assert!(app.store.generation().await.unwrap() > generation);
-    let btc = app.get_json("/dashboard?id=btc&date=2021-07-06", 200).await;
+    let btc = app.get_ok("/dashboard?id=btc&date=2021-07-06").await;
     assert_eq!(btc[0]["price"], 34000.5);
 }
 
@@ -134,7 +134,7 @@ async fn the_dashboard_for_all_coins_on_the_last_day(backend: Backend) {
     let app = spawn_app(backend).await;
     app.import_real_data().await;
     let body = app
-        .get_json("/dashboard?id=all&order_by=price&order_type=desc", 200)
+        .get_ok("/dashboard?id=all&order_by=price&order_type=desc")
         .await;
     let rows = body.as_array().unwrap();
     assert_eq!(rows.len(), 23);
@@ -142,7 +142,7 @@ async fn the_dashboard_for_all_coins_on_the_last_day(backend: Backend) {
     assert_eq!(rows[1]["symbol"], "WBTC");
     // The default date is the latest day in the data.
     assert_eq!(
-        app.get_json("/dashboard?id=all&date=2021-07-06", 200)
+        app.get_ok("/dashboard?id=all&date=2021-07-06")
             .await
             .as_array()
             .unwrap()
@@ -150,9 +150,7 @@ async fn the_dashboard_for_all_coins_on_the_last_day(backend: Backend) {
         23
     );
     // Wrapped Bitcoin's market cap is 0.0 on early days: reported as 0, not null.
-    let wbtc = app
-        .get_json("/dashboard?id=wbtc&date=2019-02-01", 200)
-        .await;
+    let wbtc = app.get_ok("/dashboard?id=wbtc&date=2019-02-01").await;
     assert_eq!(wbtc[0]["market-cap"], 0.0);
 }
 

@@ -25,15 +25,15 @@ async fn search_finds_names_then_symbols_then_squashed_names(backend: Backend) {
     .await
     .unwrap();
 
-    let hit = app.get_json("/search?name=bitcoin", 200).await;
+    let hit = app.get_ok("/search?name=bitcoin").await;
     assert_eq!(hit, serde_json::json!({"name": "Bitcoin", "symbol": "BTC"}));
-    let hit = app.get_json("/search?name=bnb", 200).await;
+    let hit = app.get_ok("/search?name=bnb").await;
     assert_eq!(hit["name"], "Binance Coin");
-    let hit = app.get_json("/search?name=binancecoin", 200).await;
+    let hit = app.get_ok("/search?name=binancecoin").await;
     assert_eq!(hit["symbol"], "BNB");
-    let hit = app.get_json("/search?name=Binance%20Coin", 200).await;
+    let hit = app.get_ok("/search?name=Binance%20Coin").await;
     assert_eq!(hit["symbol"], "BNB");
-    let hit = app.get_json("/search?name=%20BTC%20", 200).await;
+    let hit = app.get_ok("/search?name=%20BTC%20").await;
     assert_eq!(hit["name"], "Bitcoin");
 
     assert_eq!(
@@ -66,8 +66,8 @@ async fn unknown_routes_and_methods_answer_json(backend: Backend) {
 
 async fn health_and_readiness(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(app.get_json("/healthz", 200).await["status"], "ok");
-    let ready = app.get_json("/readyz", 200).await;
+    assert_eq!(app.get_ok("/healthz").await["status"], "ok");
+    let ready = app.get_ok("/readyz").await;
     assert_eq!(ready["status"], "ready");
     let expected = match backend {
         Backend::Sqlite => "sqlite",

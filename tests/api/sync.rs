@@ -382,7 +382,7 @@ async fn the_server_syncs_by_itself_with_sync_every(backend: Backend) {
     // Wait (up to a minute, not a timed assertion) for the first run to have written.
     let mut coins = serde_json::Value::Null;
     for _ in 0..600 {
-        coins = mirror.get_json("/api/v1/coins", 200).await;
+        coins = mirror.get_ok("/api/v1/coins").await;
         if coins.as_array().is_some_and(|c| c.len() == 2) && coins[1]["last_date"] == "2021-07-06" {
             break;
         }
@@ -392,7 +392,7 @@ async fn the_server_syncs_by_itself_with_sync_every(backend: Backend) {
     assert_eq!(coins[1]["symbol"], "DOGE", "{coins}");
     assert_eq!(coins[1]["last_date"], "2021-07-06", "{coins}");
     // Served at once, past the cache: the latest close is the source's.
-    let btc = mirror.get_json("/dashboard?id=btc", 200).await;
+    let btc = mirror.get_ok("/dashboard?id=btc").await;
     assert_eq!(btc[0]["price"], 34235.19345116);
     let source_btc = &everything(&source.store).await["bitcoin"];
     let mirror_btc = &everything(&mirror.store).await["bitcoin"];

@@ -37,10 +37,10 @@ async fn app_with_fixtures(backend: Backend) -> TestApp {
 
 async fn coins_are_listed_by_symbol_with_their_span(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(app.get_json("/api/v1/coins", 200).await, json!([]));
+    assert_eq!(app.get_ok("/api/v1/coins").await, json!([]));
     let app = app_with_fixtures(backend).await;
     assert_eq!(
-        app.get_json("/api/v1/coins", 200).await,
+        app.get_ok("/api/v1/coins").await,
         json!([
             {"id": "bitcoin", "symbol": "BTC", "name": "Bitcoin", "first_date": "2021-07-01", "last_date": "2021-07-03", "days": 3},
             {"id": "ethereum", "symbol": "ETH", "name": "Ethereum", "first_date": "2021-06-26", "last_date": "2021-07-05", "days": 10},
@@ -65,9 +65,9 @@ async fn a_coin_has_its_latest_record_and_all_time_high_and_low(backend: Backend
         "ath": {"price": 19.0 * 1.1, "date": "2021-07-05"},
         "atl": {"price": 5.0 * 0.9, "date": "2021-06-30"},
     });
-    assert_eq!(app.get_json("/api/v1/coins/ETH", 200).await, expected);
-    assert_eq!(app.get_json("/api/v1/coins/eth", 200).await, expected);
-    let btc = app.get_json("/api/v1/coins/Btc", 200).await;
+    assert_eq!(app.get_ok("/api/v1/coins/ETH").await, expected);
+    assert_eq!(app.get_ok("/api/v1/coins/eth").await, expected);
+    let btc = app.get_ok("/api/v1/coins/Btc").await;
     assert_eq!(
         btc["ath"],
         json!({"price": 120.0 * 1.1, "date": "2021-07-02"})
@@ -120,7 +120,7 @@ async fn history_folds_days_into_weeks_and_months(backend: Backend) {
     let c = &ETH_CLOSES;
 
     // Default: every day, ascending.
-    let days = app.get_json("/api/v1/coins/eth/history", 200).await;
+    let days = app.get_ok("/api/v1/coins/eth/history").await;
     assert_eq!(days["symbol"], "ETH");
     assert_eq!(days["interval"], "1d");
     let candles = days["candles"].as_array().unwrap();
@@ -128,9 +128,7 @@ async fn history_folds_days_into_weeks_and_months(backend: Backend) {
     assert_eq!(candles[4], candle("2021-06-30", &c[4..5], 1));
 
     // ISO weeks: Sat-Sun of the week of 06-21, the full week of 06-28, Monday 07-05.
-    let weeks = app
-        .get_json("/api/v1/coins/eth/history?interval=1w", 200)
-        .await;
+    let weeks = app.get_ok("/api/v1/coins/eth/history?interval=1w").await;
     assert_eq!(
         weeks,
         json!({"symbol": "ETH", "interval": "1w", "candles": [
@@ -141,9 +139,7 @@ async fn history_folds_days_into_weeks_and_months(backend: Backend) {
     );
 
     // Calendar months.
-    let months = app
-        .get_json("/api/v1/coins/eth/history?interval=1M", 200)
-        .await;
+    let months = app.get_ok("/api/v1/coins/eth/history?interval=1M").await;
     assert_eq!(
         months["candles"],
         json!([
@@ -154,27 +150,19 @@ async fn history_folds_days_into_weeks_and_months(backend: Backend) {
 
     // A range cuts candles: only its days are folded, the candle keeps its period start.
     let cut = app
-        .get_json(
-            "/api/v1/coins/eth/history?interval=1w&from=2021-06-30&to=2021-7-3",
-            200,
-        )
+        .get_ok("/api/v1/coins/eth/history?interval=1w&from=2021-06-30&to=2021-7-3")
         .await;
     assert_eq!(cut["candles"], json!([candle("2021-06-28", &c[4..8], 4)]));
 
     // Open bounds; a range outside the data is empty, not an error.
     let tail = app
-        .get_json("/api/v1/coins/eth/history?from=2021-07-04", 200)
+        .get_ok("/api/v1/coins/eth/history?from=2021-07-04")
         .await;
     assert_eq!(tail["candles"].as_array().unwrap().len(), 2);
-    let head = app
-        .get_json("/api/v1/coins/eth/history?to=2021-06-26", 200)
-        .await;
+    let head = app.get_ok("/api/v1/coins/eth/history?to=2021-06-26").await;
     assert_eq!(head["candles"], json!([candle("2021-06-26", &c[0..1], 1)]));
     let none = app
-        .get_json(
-            "/api/v1/coins/eth/history?from=2022-01-01&to=2022-02-01",
-            200,
-        )
+        .get_ok("/api/v1/coins/eth/history?from=2022-01-01&to=2022-02-01")
         .await;
     assert_eq!(none["candles"], json!([]));
 }
@@ -203,21 +191,15 @@ async fn history_parameters_are_checked(backend: Backend) {
         assert!(message.contains(named), "{query}: {message}");
     }
     // The same range is fine in weeks; an exactly 10,000-day range is allowed.
-    app.get_json(
-        "/api/v1/coins/eth/history?from=1990-01-01&to=2021-01-01&interval=1w",
-        200,
-    )
-    .await;
-    app.get_json(
-        "/api/v1/coins/eth/history?from=1994-02-17&to=2021-07-04",
-        200,
-    )
-    .await;
+    app.get_ok("/api/v1/coins/eth/history?from=1990-01-01&to=2021-01-01&interval=1w")
+        .await;
+    app.get_ok("/api/v1/coins/eth/history?from=1994-02-17&to=2021-07-04")
+        .await;
     app.get_error(
         "/api/v1/coins/eth/history?from=1994-02-16&to=2021-07-04",
         400,
     )
     .await;
     // Unknown parameters are ignored.
-    app.get_json("/api/v1/coins/eth/history?foo=bar", 200).await;
+    app.get_ok("/api/v1/coins/eth/history?foo=bar").await;
 }

@@ -110,7 +110,7 @@ fn symbols(page: &Value) -> Vec<&str> {
 
 async fn markets_rank_and_measure_every_coin_of_the_day(backend: Backend) {
     let app = app_with_fixtures(backend).await;
-    let page = app.get_json("/api/v1/markets", 200).await;
+    let page = app.get_ok("/api/v1/markets").await;
     assert_eq!(page["date"], "2021-07-06", "default: the latest day");
     assert_eq!(
         (
@@ -154,9 +154,7 @@ async fn markets_rank_and_measure_every_coin_of_the_day(backend: Backend) {
     assert_eq!(zero["change_1d"], json!(50.0));
 
     // An earlier day: the all-time high is the one up to that day, not the latest.
-    let earlier = app
-        .get_json("/api/v1/markets?date=2021-1-1&ids=aaa", 200)
-        .await;
+    let earlier = app.get_ok("/api/v1/markets?date=2021-1-1&ids=aaa").await;
     let then = close_on("2021-01-01");
     assert_eq!(earlier["date"], "2021-01-01");
     assert_eq!(earlier["data"][0]["ath"], json!(then * 1.1));
@@ -172,9 +170,7 @@ async fn markets_rank_and_measure_every_coin_of_the_day(backend: Backend) {
     );
 
     // A day with a drawdown: Old on 2021-07-01 has closes 7 and high 7.7 every day.
-    let old = app
-        .get_json("/api/v1/markets?date=2021-07-01&ids=OLD", 200)
-        .await;
+    let old = app.get_ok("/api/v1/markets?date=2021-07-01&ids=OLD").await;
     assert_eq!(old["data"][0]["ath"], json!(7.0 * 1.1));
     assert_eq!(
         old["data"][0]["ath_date"], "2021-06-01",
@@ -187,7 +183,7 @@ async fn markets_sort_filter_and_page(backend: Backend) {
     let app = app_with_fixtures(backend).await;
     let order = |query: &'static str| {
         let app = &app;
-        async move { symbols(&app.get_json(&format!("/api/v1/markets?{query}"), 200).await).join(",") }
+        async move { symbols(&app.get_ok(&format!("/api/v1/markets?{query}")).await).join(",") }
     };
     // Nulls last both ways; ties by name.
     assert_eq!(order("order_by=change_30d").await, "AAA,BBB,ZZZ");
@@ -216,25 +212,22 @@ async fn markets_sort_filter_and_page(backend: Backend) {
     ] {
         for direction in ["desc", "asc"] {
             let page = app
-                .get_json(
-                    &format!("/api/v1/markets?order_by={field}&order_type={direction}"),
-                    200,
-                )
+                .get_ok(&format!(
+                    "/api/v1/markets?order_by={field}&order_type={direction}"
+                ))
                 .await;
             assert_sorted(&page, field, direction == "desc");
         }
     }
 
     // ids filters the rows but not the ranks.
-    let some = app
-        .get_json("/api/v1/markets?ids=zzz,%20Alpha,aaa", 200)
-        .await;
+    let some = app.get_ok("/api/v1/markets?ids=zzz,%20Alpha,aaa").await;
     assert_eq!(some["total"], 2);
     assert_eq!(symbols(&some), ["AAA", "ZZZ"]);
     assert_eq!(some["data"][0]["rank"], 2);
 
     // Pages.
-    let second = app.get_json("/api/v1/markets?per_page=1&page=2", 200).await;
+    let second = app.get_ok("/api/v1/markets?per_page=1&page=2").await;
     assert_eq!(
         (
             second["total"].clone(),
@@ -244,12 +237,12 @@ async fn markets_sort_filter_and_page(backend: Backend) {
         (json!(3), json!(2), json!(1))
     );
     assert_eq!(symbols(&second), ["AAA"]);
-    let last = app.get_json("/api/v1/markets?per_page=2&page=2", 200).await;
+    let last = app.get_ok("/api/v1/markets?per_page=2&page=2").await;
     assert_eq!(symbols(&last), ["ZZZ"]);
-    let past = app.get_json("/api/v1/markets?per_page=2&page=3", 200).await;
+    let past = app.get_ok("/api/v1/markets?per_page=2&page=3").await;
     assert_eq!(past["total"], 3);
     assert_eq!(past["data"], json!([]));
-    app.get_json("/api/v1/markets?per_page=250", 200).await;
+    app.get_ok("/api/v1/markets?per_page=250").await;
 
     // 404s: an unknown coin; a day without any selected coin.
     let message = app.get_error("/api/v1/markets?ids=aaa,nope", 404).await;

@@ -91,10 +91,7 @@ async fn coins_list(app: &TestApp) {
         .collect();
     expected.sort_by(|a, b| a["symbol"].as_str().cmp(&b["symbol"].as_str()));
     assert_eq!(expected.len(), 23);
-    assert_eq!(
-        app.get_json("/api/v1/coins", 200).await,
-        Value::Array(expected)
-    );
+    assert_eq!(app.get_ok("/api/v1/coins").await, Value::Array(expected));
 }
 
 async fn bitcoin_detail_and_weekly_candle(app: &TestApp) {
@@ -106,7 +103,7 @@ async fn bitcoin_detail_and_weekly_candle(app: &TestApp) {
     let atl = btc
         .iter()
         .fold(&btc[0], |best, r| if r.low < best.low { r } else { best });
-    let detail = app.get_json("/api/v1/coins/btc", 200).await;
+    let detail = app.get_ok("/api/v1/coins/btc").await;
     assert_eq!(detail["days"], 2991);
     assert_eq!(detail["last_date"], "2021-07-06");
     assert_eq!(
@@ -141,10 +138,7 @@ async fn bitcoin_detail_and_weekly_candle(app: &TestApp) {
         "days": 7,
     });
     let history = app
-        .get_json(
-            "/api/v1/coins/BTC/history?interval=1w&from=2021-06-01&to=2021-07-06",
-            200,
-        )
+        .get_ok("/api/v1/coins/BTC/history?interval=1w&from=2021-06-01&to=2021-07-06")
         .await;
     let candles = history["candles"].as_array().unwrap();
     let candle = candles.iter().find(|c| c["date"] == "2021-06-28").unwrap();
@@ -156,9 +150,7 @@ async fn bitcoin_detail_and_weekly_candle(app: &TestApp) {
     assert_eq!(candles.last().unwrap()["days"], 2);
 
     // Whole history in months: April 2013 to July 2021, every record in exactly one candle.
-    let months = app
-        .get_json("/api/v1/coins/btc/history?interval=1M", 200)
-        .await;
+    let months = app.get_ok("/api/v1/coins/btc/history?interval=1M").await;
     let months = months["candles"].as_array().unwrap();
     assert_eq!(months.len(), 100);
     let held: u64 = months.iter().map(|c| c["days"].as_u64().unwrap()).sum();
@@ -177,7 +169,7 @@ async fn bitcoin_markets_row(app: &TestApp) {
     let btc = coin("coin_Bitcoin.csv");
     let by_date: BTreeMap<NaiveDate, &Row> = btc.iter().map(|r| (r.date, r)).collect();
     let page = app
-        .get_json("/api/v1/markets?date=2021-07-06&ids=btc,eth", 200)
+        .get_ok("/api/v1/markets?date=2021-07-06&ids=btc,eth")
         .await;
     let row = &page["data"][0];
     assert_eq!(row["symbol"], "BTC");
@@ -205,7 +197,7 @@ async fn bitcoin_markets_row(app: &TestApp) {
     }
     // Rank counts coins with a market cap > 0 that day, largest first.
     let all = app
-        .get_json("/api/v1/markets?date=2021-07-06&per_page=250", 200)
+        .get_ok("/api/v1/markets?date=2021-07-06&per_page=250")
         .await;
     let mut caps: Vec<(f64, String)> = std::fs::read_dir(real_data_dir())
         .unwrap()
@@ -267,10 +259,7 @@ async fn btc_eth_stats_over_2020(app: &TestApp) {
     let btc_volatility = (sxx / (n - 1.0)).sqrt() * 365f64.sqrt() * 100.0;
 
     let report = app
-        .get_json(
-            "/api/v1/stats?ids=BTC,eth&from=2020-01-01&to=2020-12-31",
-            200,
-        )
+        .get_ok("/api/v1/stats?ids=BTC,eth&from=2020-01-01&to=2020-12-31")
         .await;
     let corr = &report["correlation"];
     assert_eq!(corr["symbols"], json!(["BTC", "ETH"]));
@@ -299,7 +288,7 @@ async fn btc_eth_stats_over_2020(app: &TestApp) {
 }
 
 async fn search(app: &TestApp) {
-    let found = app.get_json("/api/v1/search?q=bitcoin", 200).await;
+    let found = app.get_ok("/api/v1/search?q=bitcoin").await;
     assert_eq!(
         found["results"],
         json!([
@@ -309,7 +298,7 @@ async fn search(app: &TestApp) {
             {"symbol": "LTC", "name": "Litecoin", "match": "fuzzy"},
         ])
     );
-    let typo = app.get_json("/api/v1/search?q=etherum", 200).await;
+    let typo = app.get_ok("/api/v1/search?q=etherum").await;
     assert_eq!(
         typo["results"][0],
         json!({"symbol": "ETH", "name": "Ethereum", "match": "fuzzy"})

@@ -16,7 +16,7 @@ on_both_stores!(
 async fn each_answer_echoes_its_own_spelling(backend: Backend) {
     let app = app_with_coins(backend).await;
     for q in ["Bit", "bit", "BIT", "Bit"] {
-        let answer = app.get_json(&format!("/api/v1/search?q={q}"), 200).await;
+        let answer = app.get_ok(&format!("/api/v1/search?q={q}")).await;
         assert_eq!(answer["query"], q);
         assert_eq!(answer["results"][0]["symbol"], "BTC", "{q}");
     }
@@ -46,14 +46,14 @@ async fn app_with_coins(backend: Backend) -> crate::helpers::TestApp {
 async fn search_ranks_exact_prefix_substring_then_typos(backend: Backend) {
     let app = app_with_coins(backend).await;
     assert_eq!(
-        app.get_json("/api/v1/search?q=Bitcoin", 200).await,
+        app.get_ok("/api/v1/search?q=Bitcoin").await,
         json!({"query": "Bitcoin", "results": [
             {"symbol": "BTC", "name": "Bitcoin", "match": "exact"},
             {"symbol": "BCH", "name": "Bitcoin Cash", "match": "prefix"},
             {"symbol": "WBTC", "name": "Wrapped Bitcoin", "match": "substring"},
         ]})
     );
-    let btc = app.get_json("/api/v1/search?q=%20btc%20", 200).await;
+    let btc = app.get_ok("/api/v1/search?q=%20btc%20").await;
     assert_eq!(btc["query"], "btc");
     assert_eq!(
         btc["results"],
@@ -63,33 +63,33 @@ async fn search_ranks_exact_prefix_substring_then_typos(backend: Backend) {
         ])
     );
     assert_eq!(
-        app.get_json("/api/v1/search?q=binancecoin", 200).await["results"],
+        app.get_ok("/api/v1/search?q=binancecoin").await["results"],
         json!([{"symbol": "BNB", "name": "Binance Coin", "match": "exact"}])
     );
     assert_eq!(
-        app.get_json("/api/v1/search?q=etherium", 200).await["results"],
+        app.get_ok("/api/v1/search?q=etherium").await["results"],
         json!([{"symbol": "ETH", "name": "Ethereum", "match": "fuzzy"}])
     );
     assert_eq!(
-        app.get_json("/api/v1/search?q=bitcion", 200).await["results"],
+        app.get_ok("/api/v1/search?q=bitcion").await["results"],
         json!([{"symbol": "BTC", "name": "Bitcoin", "match": "fuzzy"}])
     );
     // Three letters get no typo tolerance; nothing found is an empty list, not a 404.
     assert_eq!(
-        app.get_json("/api/v1/search?q=etx", 200).await["results"],
+        app.get_ok("/api/v1/search?q=etx").await["results"],
         json!([])
     );
     assert_eq!(
-        app.get_json("/api/v1/search?q=dogecoin", 200).await["results"],
+        app.get_ok("/api/v1/search?q=dogecoin").await["results"],
         json!([])
     );
     // limit.
-    let one = app.get_json("/api/v1/search?q=coin&limit=1", 200).await;
+    let one = app.get_ok("/api/v1/search?q=coin&limit=1").await;
     assert_eq!(
         one["results"],
         json!([{"symbol": "BNB", "name": "Binance Coin", "match": "substring"}])
     );
-    let all = app.get_json("/api/v1/search?q=coin&limit=50", 200).await;
+    let all = app.get_ok("/api/v1/search?q=coin&limit=50").await;
     assert_eq!(all["results"].as_array().unwrap().len(), 4);
 }
 

@@ -83,7 +83,7 @@ fn log_returns(closes: &[f64]) -> Vec<f64> {
 
 async fn stats_per_coin_follow_the_documented_conventions(backend: Backend) {
     let app = app_with_fixtures(backend).await;
-    let report = app.get_json("/api/v1/stats?ids=aaa", 200).await;
+    let report = app.get_ok("/api/v1/stats?ids=aaa").await;
     assert_eq!(
         (report["from"].clone(), report["to"].clone()),
         (json!("2021-01-01"), json!("2021-01-05"))
@@ -117,7 +117,7 @@ async fn stats_per_coin_follow_the_documented_conventions(backend: Backend) {
 
     // A range: both ends are inside, so 01-02's return (from 01-01) is not counted.
     let part = app
-        .get_json("/api/v1/stats?ids=aaa&from=2021-01-02&to=2021-01-03", 200)
+        .get_ok("/api/v1/stats?ids=aaa&from=2021-01-02&to=2021-01-03")
         .await;
     let a = &part["coins"][0];
     assert_eq!(
@@ -135,7 +135,7 @@ async fn stats_per_coin_follow_the_documented_conventions(backend: Backend) {
 
     // The range is echoed as asked, even beyond the data.
     let wide = app
-        .get_json("/api/v1/stats?ids=aaa&from=2020-12-01&to=2021-2-1", 200)
+        .get_ok("/api/v1/stats?ids=aaa&from=2020-12-01&to=2021-2-1")
         .await;
     assert_eq!(
         (wide["from"].clone(), wide["to"].clone()),
@@ -146,7 +146,7 @@ async fn stats_per_coin_follow_the_documented_conventions(backend: Backend) {
 
 async fn correlation_uses_only_days_every_coin_has_a_return(backend: Backend) {
     let app = app_with_fixtures(backend).await;
-    let pair = app.get_json("/api/v1/stats?ids=AAA,Charlie", 200).await;
+    let pair = app.get_ok("/api/v1/stats?ids=AAA,Charlie").await;
     let corr = &pair["correlation"];
     assert_eq!(corr["symbols"], json!(["AAA", "CCC"]));
     assert_eq!(corr["days"], 4);
@@ -160,7 +160,7 @@ async fn correlation_uses_only_days_every_coin_has_a_return(backend: Backend) {
 
     // BBB misses 01-03, so it has no return on 01-03 nor 01-04: the three coins share
     // 01-02 and 01-05 only, and BBB's own statistics skip the gap.
-    let three = app.get_json("/api/v1/stats?ids=aaa,ccc,bbb", 200).await;
+    let three = app.get_ok("/api/v1/stats?ids=aaa,ccc,bbb").await;
     assert_eq!(
         three["correlation"]["symbols"],
         json!(["AAA", "CCC", "BBB"])
@@ -188,9 +188,7 @@ async fn correlation_uses_only_days_every_coin_has_a_return(backend: Backend) {
     );
 
     // A coin without records in the range is reported empty, and no day is shared.
-    let apart = app
-        .get_json("/api/v1/stats?ids=aaa,ddd&to=2021-01-31", 200)
-        .await;
+    let apart = app.get_ok("/api/v1/stats?ids=aaa,ddd&to=2021-01-31").await;
     assert_eq!(apart["to"], "2021-01-31");
     assert_eq!(
         apart["coins"][1],
@@ -205,7 +203,7 @@ async fn correlation_uses_only_days_every_coin_has_a_return(backend: Backend) {
     );
 
     // `all` compares every coin, in id order.
-    let all = app.get_json("/api/v1/stats?ids=all", 200).await;
+    let all = app.get_ok("/api/v1/stats?ids=all").await;
     assert_eq!(all["coins"].as_array().unwrap().len(), 4);
 }
 

@@ -100,15 +100,24 @@ fn prices(v: &Value) -> Vec<(i64, f64)> {
         .collect()
 }
 
+/// The `id`s of an array of coins, in order.
+fn ids(coins: &Value) -> Vec<&str> {
+    coins
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
+}
+
 async fn windows_hold_n_plus_one_daily_points_stamped_at_the_next_midnight(backend: Backend) {
     let app = two_coins(backend).await;
     let chart = |q: &'static str| {
         let app = &app;
         async move {
-            app.get_json(
-                &format!("/api/v3/coins/beta/market_chart?vs_currency=usd&{q}"),
-                200,
-            )
+            app.get_ok(&format!(
+                "/api/v3/coins/beta/market_chart?vs_currency=usd&{q}"
+            ))
             .await
         }
     };
@@ -127,9 +136,8 @@ async fn windows_hold_n_plus_one_daily_points_stamped_at_the_next_midnight(backe
     assert_eq!(prices(&chart("days=max&interval=daily").await).len(), 19);
     // A range includes both ends: [01-03 00:00, 01-06 00:00] holds the closes of 01-02..01-05.
     let range = app
-        .get_json(
+        .get_ok(
             "/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from=2021-01-03&to=2021-01-06",
-            200,
         )
         .await;
     assert_eq!(
@@ -145,10 +153,9 @@ async fn windows_hold_n_plus_one_daily_points_stamped_at_the_next_midnight(backe
     let from = ms("2021-01-01") / 1000 + 1;
     let to = ms("2021-01-04") / 1000;
     let range = app
-        .get_json(
-            &format!("/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from={from}&to={to}"),
-            200,
-        )
+        .get_ok(&format!(
+            "/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from={from}&to={to}"
+        ))
         .await;
     assert_eq!(
         prices(&range),
@@ -159,10 +166,7 @@ async fn windows_hold_n_plus_one_daily_points_stamped_at_the_next_midnight(backe
         ]
     );
     let range = app
-        .get_json(
-            "/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from=2021-01-03T00:01&to=2021-01-04T23:59",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha/market_chart/range?vs_currency=usd&from=2021-01-03T00:01&to=2021-01-04T23:59")
         .await;
     assert_eq!(prices(&range), [(ms("2021-01-03"), 3.0)]);
 }
@@ -173,7 +177,7 @@ async fn candles_are_daily_up_to_30_days_and_4_day_blocks_counted_back_from_the_
     let app = two_coins(backend).await;
     // days=2: three daily candles 01-18..01-20, each [close ms, open, high, low, close].
     let daily = app
-        .get_json("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=2", 200)
+        .get_ok("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=2")
         .await;
     assert_eq!(
         daily,
@@ -186,7 +190,7 @@ async fn candles_are_daily_up_to_30_days_and_4_day_blocks_counted_back_from_the_
     // days=31 (> 30): the window is 2020-12-20..01-20; blocks [17..20], [13..16], [09..12]
     // (01-10 missing), [05..08], [01..04]: five candles, the earliest cut at the data's start.
     let four = app
-        .get_json("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=31", 200)
+        .get_ok("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=31")
         .await;
     let four = four.as_array().unwrap();
     assert_eq!(four.len(), 5);
@@ -200,22 +204,16 @@ async fn candles_are_daily_up_to_30_days_and_4_day_blocks_counted_back_from_the_
         json!([ms("2021-01-20"), 17.0, 20.0 * 1.1, 17.0 * 0.9, 20.0])
     );
     let max = app
-        .get_json("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=max", 200)
+        .get_ok("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=max")
         .await;
     assert_eq!(max.as_array().unwrap().len(), 5);
     let daily_max = app
-        .get_json(
-            "/api/v3/coins/alpha/ohlc?vs_currency=usd&days=max&interval=daily",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha/ohlc?vs_currency=usd&days=max&interval=daily")
         .await;
     assert_eq!(daily_max.as_array().unwrap().len(), 19);
     // ohlc/range: daily candles whose close instant is in [from, to].
     let range = app
-        .get_json(
-            "/api/v3/coins/alpha/ohlc/range?vs_currency=usd&from=2021-01-10&to=2021-01-12&interval=daily",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha/ohlc/range?vs_currency=usd&from=2021-01-10&to=2021-01-12&interval=daily")
         .await;
     assert_eq!(
         range,
@@ -231,9 +229,8 @@ async fn cross_rates_leave_out_the_days_the_quote_coin_lacks(backend: Backend) {
     // Alpha in Beta's currency (bet): every amount divided by Beta's close (2) of the same
     // day; Beta has no 01-15, so that point is left out.
     let chart = app
-        .get_json(
+        .get_ok(
             "/api/v3/coins/alpha/market_chart/range?vs_currency=BET&from=2021-01-15&to=2021-01-17",
-            200,
         )
         .await;
     assert_eq!(
@@ -242,18 +239,12 @@ async fn cross_rates_leave_out_the_days_the_quote_coin_lacks(backend: Backend) {
     );
     assert_eq!(chart["market_caps"][0], json!([ms("2021-01-14"), 700.0]));
     let candles = app
-        .get_json(
-            "/api/v3/coins/alpha/ohlc/range?vs_currency=bet&from=2021-01-15&to=2021-01-17",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha/ohlc/range?vs_currency=bet&from=2021-01-15&to=2021-01-17")
         .await;
     assert_eq!(candles.as_array().unwrap().len(), 2);
     // simple/price: 20 / 2 = 10; the 24h change compares 20/2 with 19/2.
     let price = app
-        .get_json(
-            "/api/v3/simple/price?ids=alpha&vs_currencies=bet,usd&include_24hr_change=true&include_market_cap=true&include_24hr_vol=true&include_last_updated_at=true",
-            200,
-        )
+        .get_ok("/api/v3/simple/price?ids=alpha&vs_currencies=bet,usd&include_24hr_change=true&include_market_cap=true&include_24hr_vol=true&include_last_updated_at=true")
         .await;
     let alpha = &price["alpha"];
     assert_eq!(alpha["bet"], 10.0);
@@ -264,16 +255,13 @@ async fn cross_rates_leave_out_the_days_the_quote_coin_lacks(backend: Backend) {
     assert_eq!(alpha["last_updated_at"], ms("2021-01-20") / 1000);
     // As of 01-15 (markets?date=), Beta has no record: Alpha's scalars in bet are null.
     let markets = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=bet&date=2021-01-15&ids=alpha",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=bet&date=2021-01-15&ids=alpha")
         .await;
     assert_eq!(markets[0]["current_price"], Value::Null);
     assert_eq!(markets[0]["market_cap_rank"], 1);
     // The coin object leaves the key out of currency objects: history on 01-16 (record 01-15).
     let history = app
-        .get_json("/api/v3/coins/alpha/history?date=16-01-2021", 200)
+        .get_ok("/api/v3/coins/alpha/history?date=16-01-2021")
         .await;
     assert_eq!(
         history["market_data"]["current_price"],
@@ -285,7 +273,7 @@ async fn history_is_the_previous_days_record_and_never_a_neighbours(backend: Bac
     let app = two_coins(backend).await;
     // date D gives record D−1, in both forms; 01-11 asks for the missing 01-10.
     let h = app
-        .get_json("/api/v3/coins/alpha/history?date=12-01-2021", 200)
+        .get_ok("/api/v3/coins/alpha/history?date=12-01-2021")
         .await;
     assert_eq!(h["market_data"]["current_price"]["usd"], 11.0);
     assert_eq!(h["market_data"]["market_cap"]["usd"], 1100.0);
@@ -296,12 +284,12 @@ async fn history_is_the_previous_days_record_and_never_a_neighbours(backend: Bac
         (Some("alpha"), Some("alp"))
     );
     let same = app
-        .get_json("/api/v3/coins/alpha/history?date=2021-01-12", 200)
+        .get_ok("/api/v3/coins/alpha/history?date=2021-01-12")
         .await;
     assert_eq!(same, h);
     for date in ["11-01-2021", "2021-01-01", "2020-06-01", "2021-03-01"] {
         let gap = app
-            .get_json(&format!("/api/v3/coins/alpha/history?date={date}"), 200)
+            .get_ok(&format!("/api/v3/coins/alpha/history?date={date}"))
             .await;
         assert_eq!(
             gap["market_data"],
@@ -311,7 +299,7 @@ async fn history_is_the_previous_days_record_and_never_a_neighbours(backend: Bac
     }
     // L+1 gives record L.
     let last = app
-        .get_json("/api/v3/coins/alpha/history?date=21-01-2021", 200)
+        .get_ok("/api/v3/coins/alpha/history?date=21-01-2021")
         .await;
     assert_eq!(last["market_data"]["current_price"]["usd"], 20.0);
     assert_eq!(
@@ -319,10 +307,7 @@ async fn history_is_the_previous_days_record_and_never_a_neighbours(backend: Bac
         json!({"alexa_rank": null, "bing_matches": null})
     );
     let no_localization = app
-        .get_json(
-            "/api/v3/coins/alpha/history?date=21-01-2021&localization=false",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha/history?date=21-01-2021&localization=false")
         .await;
     assert!(no_localization.get("localization").is_none());
     assert_eq!(last["localization"], json!({"en": "Alpha"}));
@@ -331,18 +316,9 @@ async fn history_is_the_previous_days_record_and_never_a_neighbours(backend: Bac
 async fn markets_rank_by_usd_market_cap_and_compare_with_exact_days(backend: Backend) {
     let app = two_coins(backend).await;
     let m = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=bet&price_change_percentage=1h,24h,7d,14d&sparkline=true",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=bet&price_change_percentage=1h,24h,7d,14d&sparkline=true")
         .await;
-    let ids: Vec<&str> = m
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["alpha", "beta"]);
+    assert_eq!(ids(&m), ["alpha", "beta"]);
     let alpha = &m[0];
     assert_eq!(alpha["market_cap_rank"], 1);
     assert_eq!(m[1]["market_cap_rank"], 2);
@@ -382,44 +358,32 @@ async fn markets_rank_by_usd_market_cap_and_compare_with_exact_days(backend: Bac
     }
     // A change is null when the record exactly N days earlier is missing: 01-11 → 01-10.
     let as_of = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=usd&date=2021-01-11&ids=alpha",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&date=2021-01-11&ids=alpha")
         .await;
     assert_eq!(as_of[0]["price_change_percentage_24h"], Value::Null);
     assert_eq!(as_of[0]["current_price"], 11.0);
     assert_eq!(as_of[0]["last_updated"], "2021-01-12T00:00:00.000Z");
     // Orders, pages, filters.
     let asc = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=usd&order=market_cap_asc",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&order=market_cap_asc")
         .await;
     assert_eq!(asc[0]["id"], "beta");
     let page = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=usd&order=id_desc&per_page=1&page=2",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&order=id_desc&per_page=1&page=2")
         .await;
     assert_eq!(
         page,
         json!([app
-            .get_json("/api/v3/coins/markets?vs_currency=usd&ids=alpha", 200)
+            .get_ok("/api/v3/coins/markets?vs_currency=usd&ids=alpha")
             .await[0]])
     );
     let by_name = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=usd&names=BETA&symbols=alp",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&names=BETA&symbols=alp")
         .await;
     assert_eq!(by_name.as_array().unwrap().len(), 1);
     assert_eq!(by_name[0]["id"], "beta");
     // The coin object: plain changes in USD, every currency in the _in_currency objects.
-    let coin = app.get_json("/api/v3/coins/alpha", 200).await;
+    let coin = app.get_ok("/api/v3/coins/alpha").await;
     let md = &coin["market_data"];
     assert_eq!(
         md["current_price"],
@@ -436,14 +400,11 @@ async fn markets_rank_by_usd_market_cap_and_compare_with_exact_days(backend: Bac
     assert_eq!(coin["country_origin"], "");
     assert_eq!(coin["tickers"], json!([]));
     let bare = app
-        .get_json(
-            "/api/v3/coins/alpha?market_data=false&tickers=false&localization=false",
-            200,
-        )
+        .get_ok("/api/v3/coins/alpha?market_data=false&tickers=false&localization=false")
         .await;
     assert!(bare.get("market_data").is_none() && bare.get("tickers").is_none());
     assert_eq!(bare["market_cap_rank"], 1);
-    let spark = app.get_json("/api/v3/coins/beta?sparkline=true", 200).await;
+    let spark = app.get_ok("/api/v3/coins/beta?sparkline=true").await;
     assert_eq!(
         spark["market_data"]["sparkline_7d"]["price"]
             .as_array()
@@ -469,9 +430,7 @@ async fn all_time_high_and_low_are_the_earliest_extreme_close(backend: Backend) 
     app.import_files(&[("g.csv", coin("Gamma Coin", "GAM", &borrowed(&days), 1.0))])
         .await
         .unwrap();
-    let m = app
-        .get_json("/api/v3/coins/markets?vs_currency=usd", 200)
-        .await;
+    let m = app.get_ok("/api/v3/coins/markets?vs_currency=usd").await;
     let g = &m[0];
     assert_eq!(g["id"], "gamma-coin");
     assert_eq!(
@@ -486,10 +445,10 @@ async fn all_time_high_and_low_are_the_earliest_extreme_close(backend: Backend) 
     );
     // As of an earlier day, only the records up to it count.
     let early = app
-        .get_json("/api/v3/coins/markets?vs_currency=usd&date=2021-03-02", 200)
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&date=2021-03-02")
         .await;
     assert_eq!(early[0]["atl"], 5.0);
-    let coin = app.get_json("/api/v3/coins/gamma-coin", 200).await;
+    let coin = app.get_ok("/api/v3/coins/gamma-coin").await;
     assert_eq!(coin["market_data"]["ath"], json!({"gam": 1.0, "usd": 7.0}));
     assert_eq!(
         coin["market_data"]["ath_date"]["usd"],
@@ -507,31 +466,23 @@ async fn search_finds_substrings_of_id_name_or_symbol_by_rank(backend: Backend) 
     ])
     .await
     .unwrap();
-    let ids = |v: Value| -> Vec<String> {
-        v["coins"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
-        ids(app.get_json("/api/v3/search?query=BIT", 200).await),
+        ids(&app.get_ok("/api/v3/search?query=BIT").await["coins"]),
         ["bitcoin", "wrapped-bitcoin"]
     );
     assert_eq!(
-        ids(app.get_json("/api/v3/search?query=xrp", 200).await),
+        ids(&app.get_ok("/api/v3/search?query=xrp").await["coins"]),
         ["ripple"]
     );
     assert_eq!(
-        ids(app.get_json("/api/v3/search?query=ripple", 200).await),
+        ids(&app.get_ok("/api/v3/search?query=ripple").await["coins"]),
         ["ripple"]
     );
     assert_eq!(
-        ids(app.get_json("/api/v3/search?query=btc", 200).await),
+        ids(&app.get_ok("/api/v3/search?query=btc").await["coins"]),
         ["bitcoin", "wrapped-bitcoin"]
     );
-    let answer = app.get_json("/api/v3/search?query=wrapped+bit", 200).await;
+    let answer = app.get_ok("/api/v3/search?query=wrapped+bit").await;
     assert_eq!(
         answer,
         json!({"coins": [{"id": "wrapped-bitcoin", "name": "Wrapped Bitcoin",
@@ -539,7 +490,7 @@ async fn search_finds_substrings_of_id_name_or_symbol_by_rank(backend: Backend) 
             "thumb": "", "large": ""}], "exchanges": [], "icos": [], "categories": [], "nfts": []})
     );
     assert_eq!(
-        ids(app.get_json("/api/v3/search?query=zzz", 200).await),
+        ids(&app.get_ok("/api/v3/search?query=zzz").await["coins"]),
         Vec::<String>::new()
     );
 }
@@ -634,13 +585,10 @@ async fn bad_input_is_a_400_naming_the_parameter_and_unknown_coins_404(backend: 
         .chain(["alpha".into()])
         .collect();
     let ok = app
-        .get_json(
-            &format!(
-                "/api/v3/simple/price?vs_currencies=usd&ids={}",
-                at_limit.join(",")
-            ),
-            200,
-        )
+        .get_ok(&format!(
+            "/api/v3/simple/price?vs_currencies=usd&ids={}",
+            at_limit.join(",")
+        ))
         .await;
     assert_eq!(ok, json!({"alpha": {"usd": 20.0}}));
     // CoinGecko's own words for an unknown coin and an unknown currency.
@@ -683,7 +631,7 @@ async fn coin_ids_are_stored_listed_and_writable(backend: Backend) {
     ])
     .await
     .unwrap();
-    let list = app.get_json("/api/v3/coins/list", 200).await;
+    let list = app.get_ok("/api/v3/coins/list").await;
     assert_eq!(
         list,
         json!([
@@ -692,7 +640,7 @@ async fn coin_ids_are_stored_listed_and_writable(backend: Backend) {
             {"id": "ripple", "symbol": "xrp", "name": "XRP"}
         ])
     );
-    let v1 = app.get_json("/api/v1/coins", 200).await;
+    let v1 = app.get_ok("/api/v1/coins").await;
     assert_eq!(v1[1]["symbol"], "MYC");
     assert_eq!(v1[1]["id"], "my-coin");
     let put = |symbol: &'static str, body: Value| {
@@ -714,10 +662,7 @@ async fn coin_ids_are_stored_listed_and_writable(backend: Backend) {
     let renamed = put("MYC", json!({"name": "My  Coin!", "id": "mine"})).await;
     assert_eq!(renamed.status().as_u16(), 200);
     assert_eq!(renamed.json::<Value>().await.unwrap()["id"], "mine");
-    assert_eq!(
-        app.get_json("/api/v3/coins/mine", 200).await["symbol"],
-        "myc"
-    );
+    assert_eq!(app.get_ok("/api/v3/coins/mine").await["symbol"], "myc");
     assert_eq!(
         app.get_json("/api/v3/coins/my-coin", 404).await,
         json!({"error": "coin not found"})
@@ -725,10 +670,7 @@ async fn coin_ids_are_stored_listed_and_writable(backend: Backend) {
     // Taken by another coin: 409, nothing written; malformed: 422.
     let taken = put("MY2", json!({"name": "My Coin", "id": "ripple"})).await;
     assert_eq!(taken.status().as_u16(), 409);
-    assert_eq!(
-        app.get_json("/api/v3/coins/ripple", 200).await["symbol"],
-        "xrp"
-    );
+    assert_eq!(app.get_ok("/api/v3/coins/ripple").await["symbol"], "xrp");
     let malformed = put("MY2", json!({"name": "My Coin", "id": "Not An Id"})).await;
     assert_eq!(malformed.status().as_u16(), 422);
 }
@@ -758,13 +700,12 @@ async fn paths_answer_with_a_trailing_slash_and_through_the_cache(backend: Backe
         ("/api/v3/simple/supported_vs_currencies", ""),
         ("/api/v3/search", "?query=a"),
     ] {
-        let without = app.get_json(&format!("{path}{query}"), 200).await;
-        let with = app.get_json(&format!("{path}/{query}"), 200).await;
+        let without = app.get_ok(&format!("{path}{query}")).await;
+        let with = app.get_ok(&format!("{path}/{query}")).await;
         assert_eq!(with, without, "{path}");
     }
     assert_eq!(
-        app.get_json("/api/v3/simple/supported_vs_currencies", 200)
-            .await,
+        app.get_ok("/api/v3/simple/supported_vs_currencies").await,
         json!(["usd", "alp", "bet"])
     );
     // Keys in headers and parameters are ignored; the answer has an ETag and a 304 follows.
@@ -799,24 +740,15 @@ async fn the_real_data_answers_like_coingecko(backend: Backend) {
     let app = spawn_app(backend).await;
     app.import_real_data().await;
     let m = app
-        .get_json("/api/v3/coins/markets?vs_currency=usd&per_page=3", 200)
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&per_page=3")
         .await;
-    let ids: Vec<&str> = m
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["bitcoin", "ethereum", "tether"]);
+    assert_eq!(ids(&m), ["bitcoin", "ethereum", "tether"]);
     // 2021-07-06, from coin_Bitcoin.csv; the all-time high close is 2021-04-13's.
     assert_eq!(m[0]["current_price"], 34235.19345116);
     assert_eq!(m[0]["ath"], 63503.45793019);
     assert_eq!(m[0]["ath_date"], "2021-04-14T00:00:00.000Z");
     let max = app
-        .get_json(
-            "/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max",
-            200,
-        )
+        .get_ok("/api/v3/coins/bitcoin/market_chart?vs_currency=usd&days=max")
         .await;
     let highest = max["prices"]
         .as_array()
@@ -828,16 +760,13 @@ async fn the_real_data_answers_like_coingecko(backend: Backend) {
     assert_eq!(max["prices"].as_array().unwrap().len(), 2991);
     // Monero misses 2014-06-05: no history on 06-06, and the range skips it.
     let gap = app
-        .get_json("/api/v3/coins/monero/history?date=06-06-2014", 200)
+        .get_ok("/api/v3/coins/monero/history?date=06-06-2014")
         .await;
     assert_eq!(gap["market_data"]["current_price"], json!({}));
     let names = app
-        .get_json(
-            "/api/v3/coins/markets?vs_currency=usd&names=crypto.com%20coin,tron",
-            200,
-        )
+        .get_ok("/api/v3/coins/markets?vs_currency=usd&names=crypto.com%20coin,tron")
         .await;
     assert_eq!(names.as_array().unwrap().len(), 2);
-    let iota = app.get_json("/api/v3/coins/iota", 200).await;
+    let iota = app.get_ok("/api/v3/coins/iota").await;
     assert_eq!(iota["symbol"], "miota");
 }

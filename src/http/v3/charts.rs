@@ -3,6 +3,8 @@
 //! currency. Two queries: the coins and latest day, then the coin's (and the quote coin's)
 //! records of the window.
 
+use std::future::Future;
+
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -11,7 +13,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::coins::CoinPath;
+use super::coins::{CoinFailures, CoinPath};
 use super::{
     bad, by_coin, daily_interval, path_id, precision, query_params, required, CgError, Universe,
 };
@@ -236,8 +238,7 @@ async fn ohlc_answer(state: &AppState, id: String, w: Window) -> Result<Ohlc, Ap
         (status = 200, description = "The three series.", body = MarketChart),
         (status = 400, description = "A parameter is missing or malformed (named), or the \
             currency is unknown (`invalid vs_currency`).", body = CgError),
-        (status = 404, description = "No coin has this id: `coin not found`.", body = CgError),
-        (status = 500, description = "The database cannot be read.", body = CgError),
+        CoinFailures,
     )
 )]
 pub async fn market_chart(
@@ -252,11 +253,7 @@ pub async fn market_chart(
         daily: true,
         ..span_window(&query_params(params)?)?
     };
-    let key = w.key("v3/market_chart", &id);
-    Ok(state
-        .cache
-        .respond_json(&headers, &key, || chart_answer(&state, id, w))
-        .await)
+    Ok(cached(&state, &headers, "v3/market_chart", id, w, chart_answer).await)
 }
 
 /// A coin's daily price, market cap and volume between two instants.
@@ -273,8 +270,7 @@ pub async fn market_chart(
         (status = 200, description = "The three series.", body = MarketChart),
         (status = 400, description = "A parameter is missing or malformed (named), `from` is \
             after `to`, or the currency is unknown (`invalid vs_currency`).", body = CgError),
-        (status = 404, description = "No coin has this id: `coin not found`.", body = CgError),
-        (status = 500, description = "The database cannot be read.", body = CgError),
+        CoinFailures,
     )
 )]
 pub async fn market_chart_range(
@@ -285,11 +281,15 @@ pub async fn market_chart_range(
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
     let w = range_window(&query_params(params)?)?;
-    let key = w.key("v3/market_chart/range", &id);
-    Ok(state
-        .cache
-        .respond_json(&headers, &key, || chart_answer(&state, id, w))
-        .await)
+    Ok(cached(
+        &state,
+        &headers,
+        "v3/market_chart/range",
+        id,
+        w,
+        chart_answer,
+    )
+    .await)
 }
 
 /// A coin's candles over the last `days`.
@@ -310,8 +310,7 @@ pub async fn market_chart_range(
             example = json!([[1625616000000_i64, 33746.00245898, 35064.6, 33620.0, 34235.19345116]])),
         (status = 400, description = "A parameter is missing or malformed (named), or the \
             currency is unknown (`invalid vs_currency`).", body = CgError),
-        (status = 404, description = "No coin has this id: `coin not found`.", body = CgError),
-        (status = 500, description = "The database cannot be read.", body = CgError),
+        CoinFailures,
     )
 )]
 pub async fn ohlc(
@@ -322,11 +321,7 @@ pub async fn ohlc(
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
     let w = span_window(&query_params(params)?)?;
-    let key = w.key("v3/ohlc", &id);
-    Ok(state
-        .cache
-        .respond_json(&headers, &key, || ohlc_answer(&state, id, w))
-        .await)
+    Ok(cached(&state, &headers, "v3/ohlc", id, w, ohlc_answer).await)
 }
 
 /// A coin's daily candles between two instants.
@@ -343,8 +338,7 @@ pub async fn ohlc(
         (status = 200, description = "The candles, oldest first.", body = Vec<Vec<f64>>),
         (status = 400, description = "A parameter is missing or malformed (named), `from` is \
             after `to`, or the currency is unknown (`invalid vs_currency`).", body = CgError),
-        (status = 404, description = "No coin has this id: `coin not found`.", body = CgError),
-        (status = 500, description = "The database cannot be read.", body = CgError),
+        CoinFailures,
     )
 )]
 pub async fn ohlc_range(
@@ -355,11 +349,27 @@ pub async fn ohlc_range(
 ) -> Result<Response, ApiError> {
     let id = path_id(id)?;
     let w = range_window(&query_params(params)?)?;
-    let key = w.key("v3/ohlc/range", &id);
-    Ok(state
+    Ok(cached(&state, &headers, "v3/ohlc/range", id, w, ohlc_answer).await)
+}
+
+/// The cached answer of one of the four routes: `answer` computes it on a miss.
+async fn cached<'a, T, Fut>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    route: &'static str,
+    id: String,
+    w: Window,
+    answer: impl FnOnce(&'a AppState, String, Window) -> Fut,
+) -> Response
+where
+    T: Serialize,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let key = w.key(route, &id);
+    state
         .cache
-        .respond_json(&headers, &key, || ohlc_answer(&state, id, w))
-        .await)
+        .respond_json(headers, &key, || answer(state, id, w))
+        .await
 }
 
 /// The window of a `days` request; daily when `interval` is given.

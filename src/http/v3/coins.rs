@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::{by_coin, flag, path_id, query_params, required, CgError, Universe, Vs};
 use crate::analytics::coingecko::{
@@ -289,6 +289,16 @@ impl CoinQuery {
             sparkline: flag("sparkline", p.sparkline.as_deref(), false)?,
         })
     }
+}
+
+/// The failures every route on one coin documents beside its own 400: the chart routes and
+/// `coin_history`.
+#[derive(IntoResponses)]
+pub enum CoinFailures {
+    #[response(status = 404, description = "No coin has this id: `coin not found`.")]
+    NotFound(CgError),
+    #[response(status = 500, description = "The database cannot be read.")]
+    Unreadable(CgError),
 }
 
 /// The coin id in the path.
@@ -631,8 +641,7 @@ pub struct HistorySnapshot {
     responses(
         (status = 200, description = "The snapshot.", body = HistorySnapshot),
         (status = 400, description = "`date` is missing or not a real date (named).", body = CgError),
-        (status = 404, description = "No coin has this id: `coin not found`.", body = CgError),
-        (status = 500, description = "The database cannot be read.", body = CgError),
+        CoinFailures,
     )
 )]
 pub async fn coin_history(
