@@ -35,7 +35,11 @@ CREATE TABLE close_month (
     highest_date DATE   NOT NULL,
     lowest       DOUBLE PRECISION NOT NULL,
     lowest_date  DATE   NOT NULL,
-    PRIMARY KEY (month, currency_id)
+    -- The month's rows of every coin are scattered over the table (written coin after coin):
+    -- with the values in the key's index, reading them is an index-only range (after the
+    -- VACUUM that follows a large write), not a heap page per coin (a bitmap heap scan of
+    -- 2,000 pages: 18-56 ms at 2,000 coins on our loaded machine).
+    PRIMARY KEY (month, currency_id) INCLUDE (highest, highest_date, lowest, lowest_date)
 );
 CREATE INDEX close_month_currency_idx ON close_month (currency_id);
 
@@ -56,3 +60,10 @@ CROSS JOIN LATERAL (SELECT close, date FROM close_step
 -- two fewer.
 DROP INDEX record_currency_close_desc_idx;
 DROP INDEX record_currency_close_asc_idx;
+
+-- /api/v1/markets reads ath_month the same way: its key's index now holds the values too.
+ALTER TABLE ath_month DROP CONSTRAINT ath_month_pkey,
+    ADD CONSTRAINT ath_month_pkey PRIMARY KEY (month, currency_id) INCLUDE (high, date);
+
+-- Statistics now (VACUUM cannot run in the migration's transaction; a large write runs it).
+ANALYZE close_step, close_month, ath_month;

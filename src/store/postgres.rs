@@ -415,9 +415,10 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month")
-        .execute(pool)
-        .await
+    if let Err(error) =
+        sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month, close_step, close_month")
+            .execute(pool)
+            .await
     {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
