@@ -127,20 +127,21 @@ async fn assert_close_extremes_match_the_records(store: &Store) {
         "2021-07-01",
         "2021-07-06",
     ] {
-        let extreme = |aggregate: &str| {
+        // Each coin's first row in (close, date) order, one way and the other.
+        let extreme = |direction: &str| {
             format!(
-                "SELECT r.currency_id, r.close, MIN(r.date) AS date FROM record r JOIN ( \
-                     SELECT currency_id, {aggregate}(close) AS m FROM record \
-                     WHERE date <= '{day}' GROUP BY currency_id) x \
-                     ON x.currency_id = r.currency_id AND r.close = x.m \
-                 WHERE r.date <= '{day}' GROUP BY r.currency_id, r.close"
+                "SELECT currency_id, close, date FROM ( \
+                     SELECT currency_id, close, date, ROW_NUMBER() OVER ( \
+                         PARTITION BY currency_id ORDER BY close {direction}, date) AS n \
+                     FROM record WHERE date <= '{day}') r \
+                 WHERE n = 1"
             )
         };
         let sql = format!(
             "SELECT h.currency_id, h.close, h.date, l.close, l.date \
              FROM ({}) h JOIN ({}) l ON l.currency_id = h.currency_id ORDER BY h.currency_id",
-            extreme("MAX"),
-            extreme("MIN")
+            extreme("DESC"),
+            extreme("ASC")
         );
         type Row = (i64, f64, NaiveDate, f64, NaiveDate);
         let expected: Vec<Row> = match store {

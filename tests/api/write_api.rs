@@ -493,7 +493,12 @@ async fn the_close_extremes_follow_every_write(backend: Backend) {
     // BTC: 2021-06-01..07-06, close 30,000 + 100 i (rising every day).
     import_two_coins(&app).await;
     let close = |i: usize| json!(btc_closes()[i]);
-    let at = |day: &str| json!(format!("{day}T00:00:00.000Z"));
+    // CoinGecko dates a close at the end of its day: midnight starting the next.
+    let at = |day: &str| {
+        let next =
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap() + chrono::Days::new(1);
+        json!(format!("{next}T00:00:00.000Z"))
+    };
     assert_eq!(
         btc_close_extremes(&app, "2021-06-20").await,
         [close(19), at("2021-06-20"), close(0), at("2021-06-01")]
