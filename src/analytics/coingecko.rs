@@ -427,11 +427,20 @@ impl Lookback {
     }
 }
 
-/// Every day a change or a 7-day sparkline as of `day` can refer to: `day` and the days 1 to
-/// 7, 14, 30, 60, 200 and 365 days earlier. What a query must fetch.
-pub fn reference_days(day: NaiveDate) -> Vec<NaiveDate> {
-    let mut back: Vec<u64> = (0..=7).collect();
-    back.extend([14, 30, 60, 200, 365]);
+/// The days a markets page as of `day` refers to: `day` and the day before (the price, the
+/// 24h figures, and the rate of the day in another coin's currency), the day of each
+/// `timeframes` change asked for, and with `sparkline` the 7 days before. Every figure reads
+/// records of exact days ([`record_on`]), so these are all a query must fetch: by default
+/// 2 days of every coin instead of the 13 any page could refer to (4,000 rows instead of
+/// 26,000 at 2,000 coins).
+pub fn reference_days(day: NaiveDate, timeframes: &[Lookback], sparkline: bool) -> Vec<NaiveDate> {
+    let mut back: Vec<u64> = vec![0, 1];
+    back.extend(timeframes.iter().filter_map(|t| t.days()));
+    if sparkline {
+        back.extend(2..=7);
+    }
+    back.sort_unstable();
+    back.dedup();
     back.into_iter()
         .filter_map(|b| day.checked_sub_days(Days::new(b)))
         .collect()
@@ -548,6 +557,28 @@ mod tests {
 
     fn ohlc(date: &str, open: f64, high: f64, low: f64, close: f64) -> DailyRecord {
         record(date, [open, high, low, close, 10.0, 100.0])
+    }
+
+    #[test]
+    fn a_markets_page_reads_only_the_days_it_refers_to() {
+        let day = NaiveDate::from_ymd_opt(2021, 7, 6).unwrap();
+        let back =
+            |days: &[u64]| -> Vec<NaiveDate> { days.iter().map(|b| day - Days::new(*b)).collect() };
+        assert_eq!(reference_days(day, &[], false), back(&[0, 1]));
+        assert_eq!(
+            reference_days(day, &[Lookback::H1, Lookback::H24, Lookback::Y1], false),
+            back(&[0, 1, 365])
+        );
+        assert_eq!(
+            reference_days(day, &[Lookback::D30, Lookback::D7], true),
+            back(&[0, 1, 2, 3, 4, 5, 6, 7, 30])
+        );
+        // Every figure of a page with every timeframe and the sparkline.
+        let all: Vec<Lookback> = Lookback::ALL.to_vec();
+        assert_eq!(
+            reference_days(day, &all, true),
+            back(&[0, 1, 2, 3, 4, 5, 6, 7, 14, 30, 60, 200, 365])
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
-use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{
+    AthHistory, CloseExtremesAt, CloseHistory, CloseStep, CoinDigest, StoredDigest,
+    WriteTransaction,
+};
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
     CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
@@ -339,24 +342,26 @@ pub(super) async fn close_extremes(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<CloseExtremes>> {
-    // Two probes per coin, one of each record_currency_close_*_idx: the first row on or before
-    // the day in (close desc, date) and in (close, date) order.
-    let rows: Vec<(i64, f64, NaiveDate, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT c.id, hi.close, hi.date, lo.close, lo.date FROM currency c \
-         CROSS JOIN LATERAL (SELECT close, date FROM record \
-             WHERE currency_id = c.id AND date <= $1 \
-             ORDER BY close DESC, date LIMIT 1) hi \
-         CROSS JOIN LATERAL (SELECT close, date FROM record \
-             WHERE currency_id = c.id AND date <= $1 \
-             ORDER BY close, date LIMIT 1) lo \
-         WHERE ($2::bigint[] IS NULL OR c.id = ANY($2)) \
-         ORDER BY c.id",
+    // Two index ranges: every coin's extremes as of the first of the month, and the steps of
+    // the month up to the day (the latest of each kind, if any, is the extreme).
+    let month = super::first_of_month(up_to);
+    let rows: Vec<super::CloseRow> = sqlx::query_as(
+        "SELECT * FROM ( \
+             SELECT currency_id, highest, highest_date, lowest, lowest_date \
+             FROM close_month WHERE month = $1 \
+             UNION ALL \
+             SELECT currency_id, CASE WHEN highest THEN close END, \
+                    CASE WHEN highest THEN date END, CASE WHEN lowest THEN close END, \
+                    CASE WHEN lowest THEN date END \
+             FROM close_step WHERE date >= $1 AND date <= $2) c \
+         WHERE ($3::bigint[] IS NULL OR currency_id = ANY($3))",
     )
+    .bind(month)
     .bind(up_to)
     .bind(currency_ids)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(CloseExtremes::from_row).collect())
+    Ok(super::latest_extremes_per_coin(rows))
 }
 
 /// Gives every coin without an id one (see `CoinId::for_name`), in id order.
@@ -410,9 +415,10 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month")
-        .execute(pool)
-        .await
+    if let Err(error) =
+        sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month, close_step, close_month")
+            .execute(pool)
+            .await
     {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
@@ -688,6 +694,65 @@ impl WriteTransaction for Writer {
             .bind(&currency_id)
             .bind(&high)
             .bind(&date)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
+        for table in ["close_step", "close_month"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
+                .bind(&ids)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let steps: Vec<(i64, &CloseStep)> = closes
+            .iter()
+            .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
+            .collect();
+        for chunk in steps.chunks(BATCH_ROWS) {
+            let currency_id: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+            let date: Vec<NaiveDate> = chunk.iter().map(|r| r.1.date).collect();
+            let close: Vec<f64> = chunk.iter().map(|r| r.1.close).collect();
+            let highest: Vec<bool> = chunk.iter().map(|r| r.1.highest).collect();
+            let lowest: Vec<bool> = chunk.iter().map(|r| r.1.lowest).collect();
+            sqlx::query(
+                "INSERT INTO close_step (currency_id, date, close, highest, lowest) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::float8[], $4::bool[], $5::bool[])",
+            )
+            .bind(&currency_id)
+            .bind(&date)
+            .bind(&close)
+            .bind(&highest)
+            .bind(&lowest)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        let months: Vec<(i64, NaiveDate, &CloseExtremesAt)> = closes
+            .iter()
+            .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
+            .collect();
+        for chunk in months.chunks(BATCH_ROWS) {
+            let currency_id: Vec<i64> = chunk.iter().map(|r| r.0).collect();
+            let month: Vec<NaiveDate> = chunk.iter().map(|r| r.1).collect();
+            let highest: Vec<f64> = chunk.iter().map(|r| r.2.highest).collect();
+            let highest_date: Vec<NaiveDate> = chunk.iter().map(|r| r.2.highest_date).collect();
+            let lowest: Vec<f64> = chunk.iter().map(|r| r.2.lowest).collect();
+            let lowest_date: Vec<NaiveDate> = chunk.iter().map(|r| r.2.lowest_date).collect();
+            sqlx::query(
+                "INSERT INTO close_month \
+                     (currency_id, month, highest, highest_date, lowest, lowest_date) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::float8[], $4::date[], \
+                     $5::float8[], $6::date[])",
+            )
+            .bind(&currency_id)
+            .bind(&month)
+            .bind(&highest)
+            .bind(&highest_date)
+            .bind(&lowest)
+            .bind(&lowest_date)
             .execute(&mut *self.tx)
             .await?;
         }

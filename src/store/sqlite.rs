@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
-use super::write::{AthHistory, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{AthHistory, CloseHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
     CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
@@ -331,29 +331,31 @@ pub(super) async fn close_extremes(
     currency_ids: Option<&[i64]>,
     up_to: NaiveDate,
 ) -> StoreResult<Vec<CloseExtremes>> {
-    // Two probes per coin, one of each record_currency_close_*_idx: the first row on or before
-    // the day in (close desc, date) and in (close, date) order.
+    // Two index ranges: every coin's extremes as of the first of the month, and the steps of
+    // the month up to the day (the latest of each kind, if any, is the extreme).
+    let month = super::first_of_month(up_to);
     let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT c.id, hi.close, hi.date, lo.close, lo.date FROM currency c \
-         JOIN record hi ON hi.id = (SELECT id FROM record \
-             WHERE currency_id = c.id AND date <= ",
+        "SELECT * FROM ( \
+             SELECT currency_id, highest, highest_date, lowest, lowest_date \
+             FROM close_month WHERE month = ",
     );
-    query.push_bind(up_to);
+    query.push_bind(month);
     query.push(
-        " ORDER BY close DESC, date LIMIT 1) \
-         JOIN record lo ON lo.id = (SELECT id FROM record \
-             WHERE currency_id = c.id AND date <= ",
+        " UNION ALL \
+         SELECT currency_id, CASE WHEN highest THEN close END, CASE WHEN highest THEN date END, \
+                CASE WHEN lowest THEN close END, CASE WHEN lowest THEN date END \
+         FROM close_step WHERE date >= ",
     );
+    query.push_bind(month);
+    query.push(" AND date <= ");
     query.push_bind(up_to);
-    query.push(" ORDER BY close, date LIMIT 1)");
+    query.push(")");
     if let Some(ids) = currency_ids {
-        query.push(" WHERE c.id IN ");
+        query.push(" WHERE currency_id IN ");
         push_id_list(&mut query, ids);
     }
-    query.push(" ORDER BY c.id");
-    let rows: Vec<(i64, f64, NaiveDate, f64, NaiveDate)> =
-        query.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(CloseExtremes::from_row).collect())
+    let rows: Vec<super::CloseRow> = query.build_query_as().fetch_all(pool).await?;
+    Ok(super::latest_extremes_per_coin(rows))
 }
 
 /// Gives every coin without an id one (see `CoinId::for_name`), in id order.
@@ -598,6 +600,57 @@ impl WriteTransaction for Writer {
                     .push_bind(*currency_id)
                     .push_bind(*high)
                     .push_bind(*date);
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
+        let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
+        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
+            for table in ["close_step", "close_month"] {
+                let mut query = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {table} WHERE currency_id IN "
+                ));
+                push_id_list(&mut query, chunk);
+                query.build().execute(&mut *self.tx).await?;
+            }
+        }
+        let steps: Vec<_> = closes
+            .iter()
+            .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
+            .collect();
+        // 5 or 6 bound values a row, below SQLite's 32,766 a statement.
+        for chunk in steps.chunks(5_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO close_step (currency_id, date, close, highest, lowest) ",
+            );
+            query.push_values(chunk, |mut row, (currency_id, step)| {
+                row.push_bind(*currency_id)
+                    .push_bind(step.date)
+                    .push_bind(step.close)
+                    .push_bind(step.highest)
+                    .push_bind(step.lowest);
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        let months: Vec<_> = closes
+            .iter()
+            .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
+            .collect();
+        for chunk in months.chunks(5_000) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO close_month \
+                 (currency_id, month, highest, highest_date, lowest, lowest_date) ",
+            );
+            query.push_values(chunk, |mut row, (currency_id, month, e)| {
+                row.push_bind(*currency_id)
+                    .push_bind(*month)
+                    .push_bind(e.highest)
+                    .push_bind(e.highest_date)
+                    .push_bind(e.lowest)
+                    .push_bind(e.lowest_date);
             });
             query.build().execute(&mut *self.tx).await?;
         }

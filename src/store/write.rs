@@ -60,6 +60,9 @@ pub(crate) trait WriteTransaction: Sized {
     /// Replaces the all-time-high steps and month starts (tables `ath_step`, `ath_month`) of
     /// the coins in `highs` by the given ones.
     async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()>;
+    /// Replaces the close-extreme steps and month starts (tables `close_step`, `close_month`)
+    /// of the coins in `closes` by the given ones.
+    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
     /// Every coin's stored digest (table `coin_digest`).
     async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
     /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
@@ -203,6 +206,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     // The all-time highs and digests depend on a coin's whole history, which the write read
     // only in its span of dates: recompute them from the stored rows, in this transaction.
     let mut highs: Vec<(i64, AthHistory)> = Vec::new();
+    let mut closes: Vec<(i64, CloseHistory)> = Vec::new();
     let mut new_digests: Vec<(i64, CoinDigest)> = Vec::with_capacity(compared.len());
     for currency_id in compared {
         let history = match fresh.get(&currency_id) {
@@ -211,11 +215,13 @@ pub(crate) async fn apply<T: WriteTransaction>(
         };
         if changed_coins.contains(&currency_id) {
             highs.push((currency_id, AthHistory::of(history.iter())));
+            closes.push((currency_id, CloseHistory::of(history.iter())));
         }
         new_digests.push((currency_id, CoinDigest::of(history.iter())));
     }
     if !highs.is_empty() {
         tx.replace_ath(&highs).await?;
+        tx.replace_close_extremes(&closes).await?;
     }
 
     let changed =
@@ -303,6 +309,83 @@ impl AthHistory {
             }
         }
         AthHistory { steps, months }
+    }
+}
+
+/// A day on which a coin's highest close rose or its lowest close fell (both on its first
+/// day): its close is above, or below, every earlier close.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CloseStep {
+    pub date: NaiveDate,
+    pub close: f64,
+    pub highest: bool,
+    pub lowest: bool,
+}
+
+/// A coin's highest and lowest close as of some day, each with the earliest day it was reached.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CloseExtremesAt {
+    pub highest: f64,
+    pub highest_date: NaiveDate,
+    pub lowest: f64,
+    pub lowest_date: NaiveDate,
+}
+
+/// A coin's highest and lowest close through time, as [`AthHistory`] keeps its all-time
+/// high: the steps, and the extremes as of the first day of every month from the month after
+/// its first record to the month of its last. `/api/v3/coins/markets` gives every coin's ATH
+/// and ATL by close on a day from these instead of two index probes per coin.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CloseHistory {
+    pub steps: Vec<CloseStep>,
+    /// (first day of the month, the extremes as of that day).
+    pub months: Vec<(NaiveDate, CloseExtremesAt)>,
+}
+
+impl CloseHistory {
+    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> CloseHistory {
+        let mut steps: Vec<CloseStep> = Vec::new();
+        let mut months: Vec<(NaiveDate, CloseExtremesAt)> = Vec::new();
+        let mut now: Option<CloseExtremesAt> = None;
+        let mut next_month: Option<NaiveDate> = None;
+        for record in records {
+            let (date, close) = (record.date(), record.close());
+            while let (Some(month), Some(extremes)) = (next_month, now) {
+                if month > date {
+                    break;
+                }
+                months.push((month, extremes));
+                next_month = month.checked_add_months(Months::new(1));
+            }
+            if next_month.is_none() {
+                next_month = super::first_of_month(date).checked_add_months(Months::new(1));
+            }
+            // A later equal close is not a step: the earliest day is the extreme's date.
+            let highest = now.is_none_or(|e| close > e.highest);
+            let lowest = now.is_none_or(|e| close < e.lowest);
+            if highest || lowest {
+                steps.push(CloseStep {
+                    date,
+                    close,
+                    highest,
+                    lowest,
+                });
+                let mut extremes = now.unwrap_or(CloseExtremesAt {
+                    highest: close,
+                    highest_date: date,
+                    lowest: close,
+                    lowest_date: date,
+                });
+                if highest {
+                    (extremes.highest, extremes.highest_date) = (close, date);
+                }
+                if lowest {
+                    (extremes.lowest, extremes.lowest_date) = (close, date);
+                }
+                now = Some(extremes);
+            }
+        }
+        CloseHistory { steps, months }
     }
 }
 
@@ -549,6 +632,62 @@ mod tests {
         );
         assert_eq!(AthHistory::of(history[..2].iter()).months, []);
         assert_eq!(ath.steps, ath_steps_of(&history, &[]));
+    }
+
+    #[test]
+    fn close_steps_and_month_starts_hold_both_extremes_reached_first() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let r = rec_on;
+        // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 6 (equal: no step),
+        // Mar 3: 9, Apr 1: 4 (equal low: no step), Apr 2: 1.
+        let history = [
+            r(d(2021, 1, 30), 5.0),
+            r(d(2021, 1, 31), 6.0),
+            r(d(2021, 3, 1), 4.0),
+            r(d(2021, 3, 2), 6.0),
+            r(d(2021, 3, 3), 9.0),
+            r(d(2021, 4, 1), 4.0),
+            r(d(2021, 4, 2), 1.0),
+        ];
+        let closes = CloseHistory::of(history.iter());
+        let step = |date, close, highest, lowest| CloseStep {
+            date,
+            close,
+            highest,
+            lowest,
+        };
+        assert_eq!(
+            closes.steps,
+            [
+                step(d(2021, 1, 30), 5.0, true, true),
+                step(d(2021, 1, 31), 6.0, true, false),
+                step(d(2021, 3, 1), 4.0, false, true),
+                step(d(2021, 3, 3), 9.0, true, false),
+                step(d(2021, 4, 2), 1.0, false, true),
+            ]
+        );
+        let at = |highest, highest_date, lowest, lowest_date| CloseExtremesAt {
+            highest,
+            highest_date,
+            lowest,
+            lowest_date,
+        };
+        assert_eq!(
+            closes.months,
+            [
+                (d(2021, 2, 1), at(6.0, d(2021, 1, 31), 5.0, d(2021, 1, 30))),
+                (d(2021, 3, 1), at(6.0, d(2021, 1, 31), 5.0, d(2021, 1, 30))),
+                (d(2021, 4, 1), at(9.0, d(2021, 3, 3), 4.0, d(2021, 3, 1))),
+            ]
+        );
+        assert_eq!(CloseHistory::of(history[..2].iter()).months, []);
+        assert_eq!(
+            CloseHistory::of([].iter()),
+            CloseHistory {
+                steps: vec![],
+                months: vec![]
+            }
+        );
     }
 
     #[test]

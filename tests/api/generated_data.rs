@@ -103,6 +103,59 @@ async fn assert_all_time_highs_match_the_records(store: &Store) {
     }
 }
 
+/// The store's highest and lowest closes (month starts + steps, migration 0006) equal those
+/// computed from every record, each reached first, on the same days.
+async fn assert_close_extremes_match_the_records(store: &Store) {
+    for day in [
+        "2012-03-01",
+        "2015-02-28",
+        "2016-02-29",
+        "2018-07-17",
+        "2021-07-01",
+        "2021-07-06",
+    ] {
+        // Each coin's first row in (close, date) order, one way and the other.
+        let extreme = |direction: &str| {
+            format!(
+                "SELECT currency_id, close, date FROM ( \
+                     SELECT currency_id, close, date, ROW_NUMBER() OVER ( \
+                         PARTITION BY currency_id ORDER BY close {direction}, date) AS n \
+                     FROM record WHERE date <= '{day}') r \
+                 WHERE n = 1"
+            )
+        };
+        let sql = format!(
+            "SELECT h.currency_id, h.close, h.date, l.close, l.date \
+             FROM ({}) h JOIN ({}) l ON l.currency_id = h.currency_id ORDER BY h.currency_id",
+            extreme("DESC"),
+            extreme("ASC")
+        );
+        type Row = (i64, f64, NaiveDate, f64, NaiveDate);
+        let expected: Vec<Row> = match store {
+            Store::Sqlite(pool) => sqlx::query_as(&sql).fetch_all(pool).await.unwrap(),
+            Store::Postgres(pool) => sqlx::query_as(&sql).fetch_all(pool).await.unwrap(),
+        };
+        let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let extremes: Vec<Row> = store
+            .close_extremes(None, day)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.currency_id,
+                    e.highest,
+                    e.highest_date,
+                    e.lowest,
+                    e.lowest_date,
+                )
+            })
+            .collect();
+        assert_eq!(extremes, expected, "{day}");
+        assert!(!extremes.is_empty() || day.to_string() == "2012-03-01");
+    }
+}
+
 async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: Backend) {
     let app = spawn_app(backend).await;
     let indexes_before = record_indexes(&app.store).await;
@@ -147,6 +200,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
     assert_eq!(record_foreign_keys(&app.store).await, foreign_keys_before);
     assert_ath_steps_match_the_records(&app.store).await;
     assert_all_time_highs_match_the_records(&app.store).await;
+    assert_close_extremes_match_the_records(&app.store).await;
 
     // Every value arrives bit for bit: the dashboard's price is the file's last Close.
     let csv = std::fs::read_to_string(dir.path().join(file_name("Synth Aaa"))).unwrap();

@@ -477,6 +477,90 @@ async fn the_all_time_high_follows_every_write(backend: Backend) {
     .await;
 }
 
+/// `(ath, ath_date, atl, atl_date)` of BTC in `/api/v3/coins/markets` on `date` (by close).
+async fn btc_close_extremes(app: &TestApp, date: &str) -> [Value; 4] {
+    let rows = app
+        .get_json(
+            &format!("/api/v3/coins/markets?vs_currency=usd&ids=bitcoin&date={date}"),
+            200,
+        )
+        .await;
+    let row = &rows[0];
+    ["ath", "ath_date", "atl", "atl_date"].map(|field| row[field].clone())
+}
+
+/// The highest and lowest close are precomputed (migration 0006, tables `close_step` and
+/// `close_month`): after the import and after every write, `/api/v3/coins/markets` shows
+/// those of the data as it now is.
+async fn the_close_extremes_follow_every_write(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.writes.api_keys = vec![KEY.into()];
+    })
+    .await;
+    // BTC: 2021-06-01..07-06, close 30,000 + 100 i (rising every day).
+    import_two_coins(&app).await;
+    let close = |i: usize| json!(btc_closes()[i]);
+    // CoinGecko dates a close at the end of its day: midnight starting the next.
+    let at = |day: &str| {
+        let next =
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap() + chrono::Days::new(1);
+        json!(format!("{next}T00:00:00.000Z"))
+    };
+    assert_eq!(
+        btc_close_extremes(&app, "2021-06-20").await,
+        [close(19), at("2021-06-20"), close(0), at("2021-06-01")]
+    );
+
+    // A new highest close in the past, and a new lowest in another month.
+    post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([record("2021-06-10", 50_000.0), record("2021-07-02", 10.0)]),
+    )
+    .await;
+    assert_eq!(
+        btc_close_extremes(&app, "2021-06-09").await,
+        [close(8), at("2021-06-09"), close(0), at("2021-06-01")]
+    );
+    assert_eq!(
+        btc_close_extremes(&app, "2021-07-01").await,
+        [
+            json!(50_000.0),
+            at("2021-06-10"),
+            close(0),
+            at("2021-06-01")
+        ]
+    );
+    assert_eq!(
+        btc_close_extremes(&app, "2021-07-06").await,
+        [
+            json!(50_000.0),
+            at("2021-06-10"),
+            json!(10.0),
+            at("2021-07-02")
+        ]
+    );
+
+    // Putting them back gives every day its own extremes back; an equal close later is not
+    // a new extreme.
+    post_records(
+        &app,
+        "BTC",
+        Some(KEY),
+        json!([
+            record("2021-06-10", btc_closes()[9]),
+            record("2021-07-02", btc_closes()[31]),
+            record("2021-07-07", btc_closes()[35]),
+        ]),
+    )
+    .await;
+    assert_eq!(
+        btc_close_extremes(&app, "2021-07-07").await,
+        [close(35), at("2021-07-06"), close(0), at("2021-06-01")]
+    );
+}
+
 /// A re-import skips the coins whose stored digest (migration 0005, table `coin_digest`)
 /// equals the file's, without reading their records; a write in between keeps the digests
 /// right, so the re-import puts back exactly what the write changed.
@@ -508,6 +592,7 @@ async fn a_reimport_restores_what_a_write_changed_and_skips_the_rest(backend: Ba
 on_both_stores!(
     a_reimport_restores_what_a_write_changed_and_skips_the_rest,
     the_all_time_high_follows_every_write,
+    the_close_extremes_follow_every_write,
     writes_need_configured_keys,
     every_refusal_leaves_the_database_unchanged,
     writes_create_rename_and_upsert

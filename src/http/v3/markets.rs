@@ -2,8 +2,9 @@
 //! and paged, as of the end of the latest day held (or, beyond CoinGecko, of any `date`).
 //!
 //! Cost is four queries whatever the number of coins: the coins, the latest day, every coin's
-//! records on the 13 days changes and the sparkline refer to, and the all-time high and low
-//! close of each selected coin (two index probes per coin; in another coin's currency, the
+//! records on the days the page's figures refer to (2 by default, up to 13 with every
+//! timeframe and the sparkline), and the all-time high and low
+//! close of each selected coin (precomputed by every write, migration 0006; in another coin's currency, the
 //! selected coins' and that coin's whole history instead, as each day converts on its own).
 
 use std::collections::HashMap;
@@ -430,7 +431,7 @@ async fn table_rows(state: &AppState, q: &MarketsQuery) -> Result<Vec<TableRow>,
     let recent = by_coin(
         state
             .store
-            .records_on_days(None, &reference_days(day))
+            .records_on_days(None, &reference_days(day, &q.timeframes, q.sparkline))
             .await?,
     );
     let caps: HashMap<i64, f64> = recent
