@@ -50,24 +50,23 @@ pub struct DatabaseArgs {
     )]
     pub db_max_connections: u32,
 
-    /// Seconds (fractions allowed) a request waits for a database connection before it is
-    /// answered 503: while the database is down, requests fail this fast.
-    #[arg(
-        long,
-        env = "KRISPYTO_DB_ACQUIRE_TIMEOUT",
-        default_value_t = 0.5,
-        global = true
-    )]
-    pub db_acquire_timeout: f64,
+    /// Seconds (fractions allowed) to wait for a database connection [default: 0.5 for
+    /// `serve`, where a request is answered 503 after it, so requests fail this fast while the
+    /// database is down; 30 for the other commands]
+    #[arg(long, env = "KRISPYTO_DB_ACQUIRE_TIMEOUT", global = true)]
+    pub db_acquire_timeout: Option<f64>,
 }
 
 impl DatabaseArgs {
-    pub fn store_options(&self) -> StoreOptions {
+    /// A request must fail fast; a one-off command (import, export, migrate, sync) must not
+    /// give up because a busy disk made its first connection slower than half a second.
+    pub fn store_options(&self, for_server: bool) -> StoreOptions {
+        let default = if for_server { 0.5 } else { 30.0 };
+        let seconds = self.db_acquire_timeout.unwrap_or(default).max(0.05);
         StoreOptions {
             database_url: self.database_url.clone(),
             max_connections: self.db_max_connections.max(1),
-            acquire_timeout: Duration::try_from_secs_f64(self.db_acquire_timeout.max(0.05))
-                .unwrap_or(Duration::from_secs(1)),
+            acquire_timeout: Duration::try_from_secs_f64(seconds).unwrap_or(Duration::from_secs(1)),
         }
     }
 }
@@ -395,5 +394,41 @@ impl SyncArgs {
             chunk_days: self.chunk_days.max(1),
             progress: !self.quiet,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn acquire_timeout(args: &[&str]) -> Duration {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let for_server = matches!(cli.command, Command::Serve(_));
+        cli.database.store_options(for_server).acquire_timeout
+    }
+
+    #[test]
+    fn the_server_fails_fast_and_one_off_commands_wait() {
+        // The environment could set it; these defaults are only what the flags leave.
+        if std::env::var_os("KRISPYTO_DB_ACQUIRE_TIMEOUT").is_some() {
+            return;
+        }
+        assert_eq!(
+            acquire_timeout(&["krispyto", "serve"]),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            acquire_timeout(&["krispyto", "migrate"]),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            acquire_timeout(&["krispyto", "--db-acquire-timeout", "2", "migrate"]),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            acquire_timeout(&["krispyto", "serve", "--db-acquire-timeout", "0.25"]),
+            Duration::from_millis(250)
+        );
     }
 }

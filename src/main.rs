@@ -46,7 +46,9 @@ fn describe(error: &anyhow::Error) -> String {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let store_options = cli.database.store_options();
+    let store_options = cli
+        .database
+        .store_options(matches!(cli.command, Command::Serve(_)));
     match cli.command {
         Command::Serve(args) => {
             telemetry::ACCESS_LOG.set_every(args.access_log_sample);
