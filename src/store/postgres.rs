@@ -432,6 +432,17 @@ pub(super) struct Writer {
 }
 
 impl Writer {
+    /// Deletes the rows of these coins from each derived table, before they are written anew.
+    async fn delete_coins_from(&mut self, tables: &[&str], ids: &[i64]) -> StoreResult<()> {
+        for table in tables {
+            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
+                .bind(ids)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn begin(pool: &PgPool) -> StoreResult<Writer> {
         let mut tx = pool.begin().await?;
         // Writers take turns: the row lock on the generation counter serializes them, so
@@ -661,12 +672,8 @@ impl WriteTransaction for Writer {
 
     async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
         let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
-        for table in ["ath_step", "ath_month"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
-                .bind(&ids)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        self.delete_coins_from(&["ath_step", "ath_month"], &ids)
+            .await?;
         // (month or NULL for a step, coin, high, date) rows, one UNNEST per table and batch.
         let steps: Vec<(Option<NaiveDate>, i64, f64, NaiveDate)> = highs
             .iter()
@@ -702,12 +709,8 @@ impl WriteTransaction for Writer {
 
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
         let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
-        for table in ["close_step", "close_month"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE currency_id = ANY($1)"))
-                .bind(&ids)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        self.delete_coins_from(&["close_step", "close_month"], &ids)
+            .await?;
         let steps: Vec<(i64, &CloseStep)> = closes
             .iter()
             .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))

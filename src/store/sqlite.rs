@@ -400,6 +400,20 @@ pub(super) struct Writer {
 }
 
 impl Writer {
+    /// Deletes the rows of these coins from each derived table, before they are written anew.
+    async fn delete_coins_from(&mut self, tables: &[&str], ids: &[i64]) -> StoreResult<()> {
+        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
+            for table in tables {
+                let mut query = QueryBuilder::<Sqlite>::new(format!(
+                    "DELETE FROM {table} WHERE currency_id IN "
+                ));
+                push_id_list(&mut query, chunk);
+                query.build().execute(&mut *self.tx).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer> {
         Ok(Writer {
             tx: pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -559,15 +573,8 @@ impl WriteTransaction for Writer {
 
     async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
         let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
-        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
-            for table in ["ath_step", "ath_month"] {
-                let mut query = QueryBuilder::<Sqlite>::new(format!(
-                    "DELETE FROM {table} WHERE currency_id IN "
-                ));
-                push_id_list(&mut query, chunk);
-                query.build().execute(&mut *self.tx).await?;
-            }
-        }
+        self.delete_coins_from(&["ath_step", "ath_month"], &ids)
+            .await?;
         let steps: Vec<(i64, f64, NaiveDate)> = highs
             .iter()
             .flat_map(|(id, h)| h.steps.iter().map(move |s| (*id, s.high, s.date)))
@@ -608,15 +615,8 @@ impl WriteTransaction for Writer {
 
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
         let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
-        for chunk in ids.chunks(INSERT_BATCH_ROWS) {
-            for table in ["close_step", "close_month"] {
-                let mut query = QueryBuilder::<Sqlite>::new(format!(
-                    "DELETE FROM {table} WHERE currency_id IN "
-                ));
-                push_id_list(&mut query, chunk);
-                query.build().execute(&mut *self.tx).await?;
-            }
-        }
+        self.delete_coins_from(&["close_step", "close_month"], &ids)
+            .await?;
         let steps: Vec<_> = closes
             .iter()
             .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
