@@ -9,6 +9,7 @@
 
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::market_day::{MarketDay, Previous};
 use super::percent::percent_change;
 use crate::domain::DailyRecord;
 
@@ -452,8 +453,8 @@ pub fn reference_days(day: NaiveDate, timeframes: &[Lookback], sparkline: bool) 
 pub struct Figures {
     /// The record of `day`, converted; `None` without a record or a rate that day.
     pub today: Option<Quoted>,
-    /// The converted close, market cap and volume of the day before.
-    pub yesterday: Option<Quoted>,
+    /// The converted close and market cap of the day before.
+    pub yesterday: Option<Previous>,
 }
 
 impl Figures {
@@ -464,8 +465,26 @@ impl Figures {
         };
         Figures {
             today: on(Some(day)),
-            yesterday: on(day.checked_sub_days(Days::new(1))),
+            yesterday: on(day.checked_sub_days(Days::new(1))).map(|y| Previous {
+                close: y.close,
+                market_cap: y.market_cap,
+            }),
         }
+    }
+
+    /// The figures in USD of a coin's [`MarketDay`]: the same as [`Figures::new`] on its
+    /// records with [`Quote::Usd`].
+    pub fn of_usd_day(day: &MarketDay) -> Figures {
+        Figures {
+            today: Quote::Usd.convert(&day.record),
+            yesterday: day.previous,
+        }
+    }
+
+    /// The percent change of the close against the day before: the same as
+    /// [`price_change_percentage`] over 24h.
+    pub fn price_change_percentage_24h(&self) -> Option<f64> {
+        percent_change(self.today?.close, self.yesterday?.close)
     }
 
     pub fn price_change_24h(&self) -> Option<f64> {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use super::market_day::MarketDay;
 use super::order::{compare_nulls_last, compare_text, SortDirection};
 use super::percent::change_over;
 use crate::domain::{Currency, DailyRecord};
@@ -54,6 +55,28 @@ pub fn dashboard_rows(day: NaiveDate, coins: &[CoinHistory<'_>]) -> Vec<Dashboar
                 volume_24h: today.volume(),
                 market_cap: today.market_cap(),
             })
+        })
+        .collect()
+}
+
+/// The rows of coins each with its [`MarketDay`] of the requested day: the same as
+/// [`dashboard_rows`] over their records, from the reference closes kept for that day.
+pub fn dashboard_rows_of_days(coins: &[(&Currency, &MarketDay)]) -> Vec<DashboardLine> {
+    coins
+        .iter()
+        .map(|(currency, day)| {
+            let today = &day.record;
+            let [d1, d7, d30] = LOOKBACK_DAYS.map(|back| day.change_over(back));
+            DashboardLine {
+                crypto: currency.name.clone(),
+                symbol: currency.symbol.to_string(),
+                price: today.close(),
+                change_24h: d1,
+                change_7d: d7,
+                change_1m: d30,
+                volume_24h: today.volume(),
+                market_cap: today.market_cap(),
+            }
         })
         .collect()
 }

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::coins::PricePoint;
+use super::market_day::MarketDay;
 use super::order::{compare_nulls_last, compare_text, SortDirection};
 use super::percent::{change_over, percent_change};
 use crate::domain::{Currency, DailyRecord};
@@ -97,6 +98,40 @@ pub fn market_rows(
                 ath,
                 drawdown: percent_change(today.close(), ath.price),
             })
+        })
+        .collect()
+}
+
+/// The rows of coins each with its [`MarketDay`] of the day, ranked by `ranks`: the same as
+/// [`market_rows`] over their records and all-time highs, from what is kept for that day.
+pub fn market_rows_of_days(
+    coins: &[(&Currency, &MarketDay)],
+    ranks: &HashMap<i64, u32>,
+) -> Vec<MarketRow> {
+    coins
+        .iter()
+        .map(|(currency, day)| {
+            let today = &day.record;
+            let [d1, d7, d30, d90, d365] = MARKET_LOOKBACK_DAYS.map(|back| day.change_over(back));
+            MarketRow {
+                currency_id: currency.id,
+                name: currency.name.clone(),
+                symbol: currency.symbol.to_string(),
+                rank: ranks.get(&currency.id).copied(),
+                price: today.close(),
+                open: today.open(),
+                high: today.high(),
+                low: today.low(),
+                volume: today.volume(),
+                market_cap: today.market_cap(),
+                change_1d: d1,
+                change_7d: d7,
+                change_30d: d30,
+                change_90d: d90,
+                change_365d: d365,
+                ath: day.ath,
+                drawdown: percent_change(today.close(), day.ath.price),
+            }
         })
         .collect()
 }

@@ -5,6 +5,7 @@ pub mod candles;
 pub mod coingecko;
 pub mod coins;
 pub mod dashboard;
+pub mod market_day;
 pub mod markets;
 pub mod order;
 pub mod percent;

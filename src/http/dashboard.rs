@@ -14,12 +14,11 @@ use super::error::ErrorBody;
 use super::params::CoinSelection;
 use super::Answer;
 use super::{ApiError, AppState};
-use crate::analytics::dashboard::{
-    dashboard_rows, sort_rows, CoinHistory, DashboardLine, OrderBy, LOOKBACK_DAYS,
-};
+use crate::analytics::dashboard::{dashboard_rows_of_days, sort_rows, DashboardLine, OrderBy};
+use crate::analytics::market_day::MarketDay;
 use crate::analytics::SortDirection;
 use crate::cache::CacheKey;
-use crate::domain::{Currency, DailyRecord, RecordDate};
+use crate::domain::{Currency, RecordDate};
 use crate::store::Store;
 
 /// One line of the dashboard, with the field names the original frontend reads.
@@ -229,15 +228,14 @@ async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answe
         CoinSelection::All => None,
         CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
     };
-    let records = store
-        .records_for_changes(ids.as_deref(), day, &LOOKBACK_DAYS)
-        .await?;
-    let histories = group_by_coin(&selected, &records);
-    let coins: Vec<CoinHistory<'_>> = histories
+    // One key range: each coin's row of the day holds its reference closes.
+    let days = store.market_days(day, ids.as_deref()).await?;
+    let by_id: HashMap<i64, &MarketDay> = days.iter().map(|d| (d.currency_id, d)).collect();
+    let coins: Vec<(&Currency, &MarketDay)> = selected
         .iter()
-        .map(|(currency, records)| CoinHistory { currency, records })
+        .filter_map(|c| by_id.get(&c.id).map(|d| (*c, *d)))
         .collect();
-    let mut rows = dashboard_rows(day, &coins);
+    let mut rows = dashboard_rows_of_days(&coins);
     if rows.is_empty() {
         return Err(ApiError::NotFound(format!(
             "No requested coin has a record on {day}. The data covers {first} to {last}."
@@ -246,21 +244,6 @@ async fn dashboard_answer(store: &Store, query: &DashboardQuery) -> Result<Answe
     sort_rows(&mut rows, query.order_by, query.direction);
     let rows: Vec<DashboardRow> = rows.into_iter().map(DashboardRow::from).collect();
     Ok(Answer::json(&rows))
-}
-
-/// Splits records ordered by coin id into each selected coin's own sorted slice.
-fn group_by_coin<'a>(
-    selected: &[&'a Currency],
-    records: &[(i64, DailyRecord)],
-) -> Vec<(&'a Currency, Vec<DailyRecord>)> {
-    let mut by_id: HashMap<i64, Vec<DailyRecord>> = HashMap::with_capacity(selected.len());
-    for (id, record) in records {
-        by_id.entry(*id).or_default().push(*record);
-    }
-    selected
-        .iter()
-        .filter_map(|c| by_id.remove(&c.id).map(|records| (*c, records)))
-        .collect()
 }
 
 #[cfg(test)]

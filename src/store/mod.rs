@@ -13,6 +13,8 @@ use chrono::{Datelike, Days, NaiveDate};
 use futures::{Stream, TryStreamExt};
 use sqlx::{PgPool, SqlitePool};
 
+use crate::analytics::coins::PricePoint;
+use crate::analytics::market_day::{MarketDay, Previous};
 use crate::analytics::percent::AS_OF_MAX_AGE_DAYS;
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
@@ -173,7 +175,45 @@ impl Store {
             Store::Sqlite(pool) => sqlite::fill_missing_coin_ids(pool).await?,
             Store::Postgres(pool) => postgres::fill_missing_coin_ids(pool).await?,
         }
+        // Migration 0007 made `market_day` empty: filled here, exactly as writes keep it (in
+        // Rust, from each coin's history), once. A no-op when it holds rows or there are none.
+        let started = std::time::Instant::now();
+        let filled = match self {
+            Store::Sqlite(pool) => {
+                write::fill_market_days(sqlite::Writer::begin(pool).await?).await?
+            }
+            Store::Postgres(pool) => {
+                let filled = write::fill_market_days(postgres::Writer::begin(pool).await?).await?;
+                if filled {
+                    postgres::after_write(pool, usize::MAX).await;
+                }
+                filled
+            }
+        };
+        if filled {
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "filled market_day from the stored records"
+            );
+        }
         Ok(())
+    }
+
+    /// Every selected coin's [`MarketDay`] of `day` (coins with a record that day; every
+    /// coin when `currency_ids` is `None`), ordered by coin id: one key range of table
+    /// `market_day`, whatever the number of coins.
+    pub async fn market_days(
+        &self,
+        day: NaiveDate,
+        currency_ids: Option<&[i64]>,
+    ) -> StoreResult<Vec<MarketDay>> {
+        if currency_ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sqlite(pool) => sqlite::market_days(pool, day, currency_ids).await,
+            Store::Postgres(pool) => postgres::market_days(pool, day, currency_ids).await,
+        }
     }
 
     /// Checks that a connection can be had and answers a trivial query.
@@ -720,6 +760,40 @@ impl RecordRow {
     }
 }
 
+/// The columns every read of `market_day` selects, in the order [`MarketDayRow`] decodes.
+const MARKET_DAY_COLUMNS: &str = "currency_id, date, open, high, low, close, volume, marketcap, \
+     close_1d, close_7d, close_30d, close_90d, close_365d, previous_close, previous_marketcap, \
+     ath, ath_date, highest_close, highest_close_date, lowest_close, lowest_close_date";
+
+/// A `market_day` row as read back (see [`MARKET_DAY_COLUMNS`]).
+struct MarketDayRow {
+    record: RecordRow,
+    reference_closes: [Option<f64>; 5],
+    previous_close: Option<f64>,
+    previous_market_cap: Option<f64>,
+    ath: PricePoint,
+    highest_close: PricePoint,
+    lowest_close: PricePoint,
+}
+
+impl MarketDayRow {
+    fn into_market_day(self) -> StoreResult<MarketDay> {
+        let (currency_id, record) = self.record.into_pair()?;
+        Ok(MarketDay {
+            currency_id,
+            record,
+            reference_closes: self.reference_closes,
+            previous: self
+                .previous_close
+                .zip(self.previous_market_cap)
+                .map(|(close, market_cap)| Previous { close, market_cap }),
+            ath: self.ath,
+            highest_close: self.highest_close,
+            lowest_close: self.lowest_close,
+        })
+    }
+}
+
 /// A coin as read back by [`SELECT_CURRENCY`] (`id, name, symbol, coin_id`, in that order).
 struct CurrencyRow {
     id: i64,
@@ -747,6 +821,33 @@ macro_rules! from_row_by_position {
                     close: row.try_get(5)?,
                     volume: row.try_get(6)?,
                     marketcap: row.try_get(7)?,
+                })
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, $row> for MarketDayRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                let point = |price: usize| -> Result<PricePoint, sqlx::Error> {
+                    Ok(PricePoint {
+                        price: row.try_get(price)?,
+                        date: row.try_get(price + 1)?,
+                    })
+                };
+                Ok(MarketDayRow {
+                    record: RecordRow::from_row(row)?,
+                    reference_closes: [
+                        row.try_get(8)?,
+                        row.try_get(9)?,
+                        row.try_get(10)?,
+                        row.try_get(11)?,
+                        row.try_get(12)?,
+                    ],
+                    previous_close: row.try_get(13)?,
+                    previous_market_cap: row.try_get(14)?,
+                    ath: point(15)?,
+                    highest_close: point(17)?,
+                    lowest_close: point(19)?,
                 })
             }
         }

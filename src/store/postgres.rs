@@ -14,9 +14,10 @@ use super::write::{
 };
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
-    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
-    SELECT_CURRENCY,
+    CurrencyKey, CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions,
+    StoreResult, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
 };
+use crate::analytics::market_day::MarketDay;
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
 
 /// Rows per bulk statement: large enough to amortize the round trip, small enough to keep
@@ -200,6 +201,26 @@ pub(super) async fn records_on_days(
     .await
     .map_err(StoreError::from)
     .and_then(RecordRow::into_pairs)
+}
+
+pub(super) async fn market_days(
+    pool: &PgPool,
+    day: NaiveDate,
+    currency_ids: Option<&[i64]>,
+) -> StoreResult<Vec<MarketDay>> {
+    // `$2 IS NULL` keeps this one prepared statement for "every coin" and "these coins".
+    let rows: Vec<MarketDayRow> = sqlx::query_as(&format!(
+        "SELECT {MARKET_DAY_COLUMNS} FROM market_day \
+         WHERE date = $1 AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
+         ORDER BY currency_id"
+    ))
+    .bind(day)
+    .bind(currency_ids)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(MarketDayRow::into_market_day)
+        .collect()
 }
 
 pub(super) async fn coin_spans(
@@ -415,10 +436,11 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) =
-        sqlx::query("VACUUM (ANALYZE) record, ath_step, ath_month, close_step, close_month")
-            .execute(pool)
-            .await
+    if let Err(error) = sqlx::query(
+        "VACUUM (ANALYZE) record, ath_step, ath_month, close_step, close_month, market_day",
+    )
+    .execute(pool)
+    .await
     {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
@@ -478,6 +500,41 @@ fn encode_copy_row(buffer: &mut Vec<u8>, currency_id: i64, record: &DailyRecord)
     for value in record.values() {
         buffer.extend_from_slice(&8i32.to_be_bytes());
         buffer.extend_from_slice(&value.to_be_bytes());
+    }
+}
+
+/// Appends one `market_day` row in the binary COPY format, its columns in the order of
+/// `MARKET_DAY_COLUMNS`.
+fn encode_market_day_row(buffer: &mut Vec<u8>, day: &MarketDay) {
+    let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+    let date = |buffer: &mut Vec<u8>, date: NaiveDate| {
+        let days = i32::try_from((date - epoch).num_days())
+            .expect("a calendar date is within 2^31 days of 2000");
+        buffer.extend_from_slice(&4i32.to_be_bytes());
+        buffer.extend_from_slice(&days.to_be_bytes());
+    };
+    let float = |buffer: &mut Vec<u8>, value: Option<f64>| match value {
+        Some(value) => {
+            buffer.extend_from_slice(&8i32.to_be_bytes());
+            buffer.extend_from_slice(&value.to_be_bytes());
+        }
+        None => buffer.extend_from_slice(&(-1i32).to_be_bytes()),
+    };
+    buffer.extend_from_slice(&21i16.to_be_bytes());
+    buffer.extend_from_slice(&8i32.to_be_bytes());
+    buffer.extend_from_slice(&day.currency_id.to_be_bytes());
+    date(buffer, day.record.date());
+    for value in day.record.values() {
+        float(buffer, Some(value));
+    }
+    for close in day.reference_closes {
+        float(buffer, close);
+    }
+    float(buffer, day.previous.map(|p| p.close));
+    float(buffer, day.previous.map(|p| p.market_cap));
+    for point in [day.ath, day.highest_close, day.lowest_close] {
+        float(buffer, Some(point.price));
+        date(buffer, point.date);
     }
 }
 
@@ -762,6 +819,68 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn replace_market_days(
+        &mut self,
+        from: &[(i64, NaiveDate)],
+        rows: &[MarketDay],
+    ) -> StoreResult<()> {
+        if !from.is_empty() {
+            let (ids, days): (Vec<i64>, Vec<NaiveDate>) = from.iter().copied().unzip();
+            sqlx::query(
+                "DELETE FROM market_day m USING UNNEST($1::bigint[], $2::date[]) AS u(id, day) \
+                 WHERE m.currency_id = u.id AND m.date >= u.day",
+            )
+            .bind(&ids)
+            .bind(&days)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut copy = self
+            .tx
+            .copy_in_raw(&format!(
+                "COPY market_day ({MARKET_DAY_COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .await?;
+        let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 256);
+        buffer.extend_from_slice(COPY_SIGNATURE);
+        buffer.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
+        buffer.extend_from_slice(&0i32.to_be_bytes()); // no header extension
+        for day in rows {
+            encode_market_day_row(&mut buffer, day);
+            if buffer.len() >= COPY_CHUNK_BYTES {
+                if let Err(error) = copy.send(buffer.as_slice()).await {
+                    let _ = copy.abort("krispyto: the write failed").await;
+                    return Err(error.into());
+                }
+                buffer.clear();
+            }
+        }
+        buffer.extend_from_slice(&(-1i16).to_be_bytes()); // end of data
+        if let Err(error) = copy.send(buffer.as_slice()).await {
+            let _ = copy.abort("krispyto: the write failed").await;
+            return Err(error.into());
+        }
+        copy.finish().await?;
+        Ok(())
+    }
+
+    async fn market_days_missing(&mut self) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM record) AND NOT EXISTS (SELECT 1 FROM market_day)",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn currency_ids(&mut self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM currency ORDER BY id")
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
+
     async fn stored_records(&mut self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
             .fetch_one(&mut *self.tx)
@@ -782,33 +901,38 @@ impl WriteTransaction for Writer {
     /// meanwhile; a load that large is a first import.
     async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the catalog, so whatever the migrations made is
-        // what gets restored; a rollback restores them too.
-        let indexes: Vec<(String, String)> = sqlx::query_as(
-            "SELECT quote_ident(i.relname), pg_get_indexdef(i.oid) \
-             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-             WHERE x.indrelid = 'record'::regclass AND NOT x.indisunique AND NOT x.indisprimary",
-        )
-        .fetch_all(&mut *self.tx)
-        .await?;
-        for (name, definition) in indexes {
-            sqlx::query(&format!("DROP INDEX {name}"))
-                .execute(&mut *self.tx)
-                .await?;
-            self.deferred.push(definition);
-        }
-        let foreign_keys: Vec<(String, String)> = sqlx::query_as(
-            "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
-             WHERE conrelid = 'record'::regclass AND contype = 'f'",
-        )
-        .fetch_all(&mut *self.tx)
-        .await?;
-        for (name, definition) in foreign_keys {
-            sqlx::query(&format!("ALTER TABLE record DROP CONSTRAINT {name}"))
-                .execute(&mut *self.tx)
-                .await?;
-            self.deferred.push(format!(
-                "ALTER TABLE record ADD CONSTRAINT {name} {definition}"
-            ));
+        // what gets restored; a rollback restores them too. `market_day` is written in the
+        // same load (its key index stays: rows arrive in its order).
+        for table in ["record", "market_day"] {
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT quote_ident(i.relname), pg_get_indexdef(i.oid) \
+                 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 WHERE x.indrelid = $1::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+            )
+            .bind(table)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for (name, definition) in indexes {
+                sqlx::query(&format!("DROP INDEX {name}"))
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.deferred.push(definition);
+            }
+            let foreign_keys: Vec<(String, String)> = sqlx::query_as(
+                "SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint \
+                 WHERE conrelid = $1::regclass AND contype = 'f'",
+            )
+            .bind(table)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for (name, definition) in foreign_keys {
+                sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.deferred.push(format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+                ));
+            }
         }
         Ok(())
     }

@@ -9,13 +9,20 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use super::write::{AthHistory, CloseHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
     forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
-    CurrencyKey, CurrencyRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
-    SELECT_CURRENCY,
+    CurrencyKey, CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions,
+    StoreResult, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
 };
+use crate::analytics::market_day::MarketDay;
 use crate::domain::{iso_date, CoinId, Currency, DailyRecord, RecordDate, Symbol};
 
 /// SQLite allows 32,766 bound values per statement; a record row binds 8.
 const INSERT_BATCH_ROWS: usize = 4_000;
+
+/// A `market_day` row binds 21 values.
+const MARKET_DAY_BATCH_ROWS: usize = 1_500;
+
+/// The tables a bulk load defers the secondary indexes of.
+const BULK_TABLES: &str = "'record', 'market_day'";
 
 /// The page cache while a bulk load builds its indexes, in KiB (see `Writer::finish_bulk`).
 const BULK_CACHE_KIB: i64 = 256 * 1024;
@@ -298,6 +305,26 @@ pub(super) async fn market_caps_on(
     .bind(day)
     .fetch_all(pool)
     .await?)
+}
+
+pub(super) async fn market_days(
+    pool: &SqlitePool,
+    day: NaiveDate,
+    currency_ids: Option<&[i64]>,
+) -> StoreResult<Vec<MarketDay>> {
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {MARKET_DAY_COLUMNS} FROM market_day WHERE date = "
+    ));
+    query.push_bind(iso_date(day));
+    if let Some(ids) = currency_ids {
+        query.push(" AND currency_id IN ");
+        push_id_list(&mut query, ids);
+    }
+    query.push(" ORDER BY currency_id");
+    let rows: Vec<MarketDayRow> = query.build_query_as().fetch_all(pool).await?;
+    rows.into_iter()
+        .map(MarketDayRow::into_market_day)
+        .collect()
 }
 
 pub(super) async fn all_time_highs(
@@ -657,6 +684,61 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn replace_market_days(
+        &mut self,
+        from: &[(i64, NaiveDate)],
+        rows: &[MarketDay],
+    ) -> StoreResult<()> {
+        // One prepared statement, reused: SQLite runs it in-process.
+        for (currency_id, day) in from {
+            sqlx::query("DELETE FROM market_day WHERE currency_id = ?1 AND date >= ?2")
+                .bind(*currency_id)
+                .bind(iso_date(*day))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for chunk in rows.chunks(MARKET_DAY_BATCH_ROWS) {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO market_day ({MARKET_DAY_COLUMNS}) "
+            ));
+            query.push_values(chunk, |mut row, d| {
+                let r = &d.record;
+                row.push_bind(d.currency_id)
+                    .push_bind(iso_date(r.date()))
+                    .push_bind(r.open())
+                    .push_bind(r.high())
+                    .push_bind(r.low())
+                    .push_bind(r.close())
+                    .push_bind(r.volume())
+                    .push_bind(r.market_cap());
+                for close in d.reference_closes {
+                    row.push_bind(close);
+                }
+                row.push_bind(d.previous.map(|p| p.close))
+                    .push_bind(d.previous.map(|p| p.market_cap));
+                for point in [d.ath, d.highest_close, d.lowest_close] {
+                    row.push_bind(point.price).push_bind(iso_date(point.date));
+                }
+            });
+            query.build().execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn market_days_missing(&mut self) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM record) AND NOT EXISTS (SELECT 1 FROM market_day)",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn currency_ids(&mut self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM currency ORDER BY id")
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
+
     async fn stored_records(&mut self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
             .fetch_one(&mut *self.tx)
@@ -668,7 +750,8 @@ impl WriteTransaction for Writer {
     }
 
     /// A bulk load (see `write::apply`) drops the
-    /// secondary (non-unique) indexes of `record` and builds them again before commit.
+    /// secondary (non-unique) indexes of `record` and `market_day` and builds them again
+    /// before commit.
     /// Inserting coin after coin puts each row at a random place of the by-date index, one
     /// page read and write per row once the index outgrows the page cache (a 7 M-row import
     /// took over 25 minutes); building it at the end is one sort.
@@ -676,11 +759,11 @@ impl WriteTransaction for Writer {
         // Read back the definitions from the schema itself, so whatever the migrations made
         // is what gets rebuilt. DDL is transactional in SQLite: a rollback restores them,
         // and readers keep using them from their own snapshot meanwhile.
-        let indexes: Vec<(String, String)> = sqlx::query_as(
+        let indexes: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT name, sql FROM sqlite_master \
-             WHERE type = 'index' AND tbl_name = 'record' AND sql IS NOT NULL \
-               AND sql NOT LIKE 'CREATE UNIQUE%'",
-        )
+             WHERE type = 'index' AND tbl_name IN ({BULK_TABLES}) AND sql IS NOT NULL \
+               AND sql NOT LIKE 'CREATE UNIQUE%'"
+        ))
         .fetch_all(&mut *self.tx)
         .await?;
         for (name, sql) in indexes {

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{Datelike, Months, NaiveDate};
 use sha2::{Digest, Sha256};
 
+use crate::analytics::market_day::{in_key_order, MarketDay, MarketDays};
 use crate::domain::{CoinId, CoinName, Currency, DailyRecord, Symbol};
 
 use super::{CurrencyKey, StoreError, StoreResult, BULK_LOAD_ROWS};
@@ -63,6 +64,18 @@ pub(crate) trait WriteTransaction: Sized {
     /// Replaces the close-extreme steps and month starts (tables `close_step`, `close_month`)
     /// of the coins in `closes` by the given ones.
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
+    /// Deletes the `market_day` rows of each coin of `from` dated on or after its day, then
+    /// inserts `rows` (sorted by date, then coin).
+    async fn replace_market_days(
+        &mut self,
+        from: &[(i64, NaiveDate)],
+        rows: &[MarketDay],
+    ) -> StoreResult<()>;
+    /// Whether `market_day` is behind: empty while `record` is not (a database written
+    /// before migration 0007).
+    async fn market_days_missing(&mut self) -> StoreResult<bool>;
+    /// Every coin's id, ascending.
+    async fn currency_ids(&mut self) -> StoreResult<Vec<i64>>;
     /// Every coin's stored digest (table `coin_digest`).
     async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
     /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
@@ -93,6 +106,81 @@ pub(crate) trait WriteTransaction: Sized {
 const HISTORY_FROM: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
 const HISTORY_TO: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
 
+/// `market_day` rows written at once: ~10 MB of rows, whatever the size of the write.
+const MARKET_DAY_BATCH: usize = 50_000;
+
+/// The `market_day` rows waiting to be written, and the coins whose rows from a day on they
+/// replace.
+#[derive(Default)]
+struct PendingDays {
+    from: Vec<(i64, NaiveDate)>,
+    rows: Vec<MarketDay>,
+}
+
+impl PendingDays {
+    /// Writes the rows if there are enough (`force`: whatever there are).
+    async fn flush<T: WriteTransaction>(&mut self, tx: &mut T, force: bool) -> StoreResult<()> {
+        let due = self.rows.len() >= MARKET_DAY_BATCH || (force && !self.from.is_empty());
+        if !due {
+            return Ok(());
+        }
+        // In key order: neighbours in the table's b-tree are written together.
+        self.rows
+            .sort_unstable_by_key(|d| (d.record.date(), d.currency_id));
+        tx.replace_market_days(&self.from, &self.rows).await?;
+        self.from.clear();
+        self.rows.clear();
+        Ok(())
+    }
+}
+
+/// Writes the `market_day` rows of coins that hold none yet (created by this write, or all
+/// coins of a database being filled), merged in the table's key order, in batches.
+async fn insert_market_days<T: WriteTransaction>(
+    tx: &mut T,
+    coins: Vec<MarketDays<'_>>,
+) -> StoreResult<()> {
+    let mut batch: Vec<MarketDay> = Vec::with_capacity(MARKET_DAY_BATCH);
+    for day in in_key_order(coins) {
+        batch.push(day);
+        if batch.len() == MARKET_DAY_BATCH {
+            tx.replace_market_days(&[], &batch).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        tx.replace_market_days(&[], &batch).await?;
+    }
+    Ok(())
+}
+
+/// Coins per pass of [`fill_market_days`]: their histories are held in memory together
+/// (~50 MB at 250 coins of 3,650 days).
+const FILL_COINS: usize = 250;
+
+/// Fills `market_day` from the stored records when it is behind (see
+/// `WriteTransaction::market_days_missing`), in the transaction `tx`; `Ok(false)` when there
+/// was nothing to do. Coins are taken in groups, each group's rows merged in key order.
+pub(crate) async fn fill_market_days<T: WriteTransaction>(mut tx: T) -> StoreResult<bool> {
+    if !tx.market_days_missing().await? {
+        return Ok(false);
+    }
+    let ids = tx.currency_ids().await?;
+    for group in ids.chunks(FILL_COINS) {
+        let mut histories: Vec<(i64, Vec<DailyRecord>)> = Vec::with_capacity(group.len());
+        for id in group {
+            histories.push((*id, tx.records_of(*id, HISTORY_FROM, HISTORY_TO).await?));
+        }
+        let coins = histories
+            .iter()
+            .map(|(id, records)| MarketDays::all(*id, records))
+            .collect();
+        insert_market_days(&mut tx, coins).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Applies `updates` in the transaction `tx`, committing only when every step succeeded.
 /// Dropping `tx` on an early return rolls the transaction back.
 pub(crate) async fn apply<T: WriteTransaction>(
@@ -121,6 +209,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
     // those, the ones it changed (their all-time highs are recomputed).
     let mut compared: BTreeSet<i64> = BTreeSet::new();
     let mut changed_coins: HashSet<i64> = HashSet::new();
+    // Each changed coin's earliest changed day: its `market_day` rows from there on change.
+    let mut first_change: HashMap<i64, NaiveDate> = HashMap::new();
     // Coins this write created and names once: their whole history is the update's records,
     // so nothing needs reading back (a first import reads nothing).
     let mut fresh: HashMap<i64, usize> = HashMap::new();
@@ -181,10 +271,12 @@ pub(crate) async fn apply<T: WriteTransaction>(
                 Some(_) => {
                     summary.updated += 1;
                     pending_updates.push((currency_id, *record));
+                    note_change(&mut first_change, currency_id, record.date());
                 }
                 None => {
                     summary.inserted += 1;
                     pending_inserts.push((currency_id, *record));
+                    note_change(&mut first_change, currency_id, record.date());
                 }
             }
             if pending_inserts.len() >= batch {
@@ -201,24 +293,47 @@ pub(crate) async fn apply<T: WriteTransaction>(
         }
     }
     flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
-    tx.finish_bulk().await?;
 
     // The all-time highs and digests depend on a coin's whole history, which the write read
     // only in its span of dates: recompute them from the stored rows, in this transaction.
     let mut highs: Vec<(i64, AthHistory)> = Vec::new();
     let mut closes: Vec<(i64, CloseHistory)> = Vec::new();
     let mut new_digests: Vec<(i64, CoinDigest)> = Vec::with_capacity(compared.len());
+    // The coins created by this write hold no `market_day` rows: theirs are written together,
+    // in key order, from the histories the update holds. The others' are replaced from their
+    // earliest changed day, a batch at a time.
+    let mut fresh_days: Vec<MarketDays<'_>> = Vec::new();
+    let mut pending_days = PendingDays::default();
     for currency_id in compared {
-        let history = match fresh.get(&currency_id) {
-            Some(&index) => updates[index].records.clone(),
-            None => tx.records_of(currency_id, HISTORY_FROM, HISTORY_TO).await?,
+        let stored;
+        let history: &[DailyRecord] = match fresh.get(&currency_id) {
+            Some(&index) => &updates[index].records,
+            None => {
+                stored = tx.records_of(currency_id, HISTORY_FROM, HISTORY_TO).await?;
+                &stored
+            }
         };
         if changed_coins.contains(&currency_id) {
             highs.push((currency_id, AthHistory::of(history.iter())));
             closes.push((currency_id, CloseHistory::of(history.iter())));
+            if let Some(&index) = fresh.get(&currency_id) {
+                fresh_days.push(MarketDays::all(currency_id, &updates[index].records));
+            } else if let Some(&from) = first_change.get(&currency_id) {
+                pending_days.from.push((currency_id, from));
+                pending_days
+                    .rows
+                    .extend(MarketDays::from(currency_id, history, from));
+                pending_days.flush(&mut tx, false).await?;
+            }
         }
         new_digests.push((currency_id, CoinDigest::of(history.iter())));
     }
+    pending_days.flush(&mut tx, true).await?;
+    if !fresh_days.is_empty() {
+        insert_market_days(&mut tx, fresh_days).await?;
+    }
+    // After the `market_day` rows too: a bulk load deferred that table's index as well.
+    tx.finish_bulk().await?;
     if !highs.is_empty() {
         tx.replace_ath(&highs).await?;
         tx.replace_close_extremes(&closes).await?;
@@ -237,6 +352,14 @@ pub(crate) async fn apply<T: WriteTransaction>(
     }
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Keeps the earliest changed day of each coin.
+fn note_change(first_change: &mut HashMap<i64, NaiveDate>, currency_id: i64, date: NaiveDate) {
+    first_change
+        .entry(currency_id)
+        .and_modify(|first| *first = (*first).min(date))
+        .or_insert(date);
 }
 
 /// Writes the pending rows.

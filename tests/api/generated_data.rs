@@ -201,6 +201,11 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
     assert_ath_steps_match_the_records(&app.store).await;
     assert_all_time_highs_match_the_records(&app.store).await;
     assert_close_extremes_match_the_records(&app.store).await;
+    // `market_day`, written in key order on the bulk path, equals a recomputation.
+    assert_eq!(
+        crate::market_day::assert_market_days_match_the_records(&app.store).await as u64,
+        generated.rows
+    );
 
     // Every value arrives bit for bit: the dashboard's price is the file's last Close.
     let csv = std::fs::read_to_string(dir.path().join(file_name("Synth Aaa"))).unwrap();

@@ -17,6 +17,7 @@ mod generated_data;
 mod health_check;
 mod import_rename;
 mod import_sources;
+mod market_day;
 mod metrics;
 mod openapi;
 mod real_data;

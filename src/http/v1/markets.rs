@@ -1,12 +1,10 @@
 //! `GET /api/v1/markets`: every coin on a day, ranked by market cap, with changes over 1 to
 //! 365 days and the drawdown from the all-time high; sorted and paged.
 //!
-//! Cost is four to six queries whatever the number of coins: the date range, the coins,
-//! the selected coins' records on the day and the 5 reference days (and, for coins missing a
-//! reference day, the 3 days before it the as-of rule may use), every coin's market cap on
-//! the day (only when a few coins were asked for: the rank counts them all), and the
-//! all-time highs up to the day (one probe per coin into the precomputed steps). They make
-//! the day's table of the selected coins, cached once per data generation: every page and
+//! Cost is three queries whatever the number of coins: the date range, the coins, and every
+//! coin's row of the day in `market_day` (its record, the reference closes of the 5 changes
+//! and its all-time high, kept by every write; every coin's, as the rank counts them all).
+//! They make the day's table of the selected coins, cached once per data generation: every page and
 //! sort order of that selection and day is cut from it, without asking the store again.
 
 use std::collections::HashMap;
@@ -19,14 +17,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::analytics::coins::PricePoint;
+use crate::analytics::market_day::MarketDay;
 use crate::analytics::markets::{
-    market_cap_ranks, market_rows, sort_market_rows, MarketInput, MarketOrder, MarketRow,
-    MARKET_LOOKBACK_DAYS,
+    market_cap_ranks, market_rows_of_days, sort_market_rows, MarketOrder, MarketRow,
 };
 use crate::analytics::SortDirection;
 use crate::cache::{CacheKey, Json};
-use crate::domain::{Currency, DailyRecord};
+use crate::domain::Currency;
 use crate::http::error::ErrorBody;
 use crate::http::params::{bounded_integer, optional_date, query_params, CoinSelection};
 use crate::http::{ApiError, AppState};
@@ -252,61 +249,19 @@ async fn market_table(
     let currencies = state.store.currencies().await?;
     let selected = query.coins.resolve(&currencies)?;
     let day = query.date.unwrap_or(last);
-    let ids: Option<Vec<i64>> = match query.coins {
-        CoinSelection::All => None,
-        CoinSelection::Listed(_) => Some(selected.iter().map(|c| c.id).collect()),
-    };
-
-    let mut by_coin: HashMap<i64, Vec<DailyRecord>> = HashMap::new();
-    for (id, record) in state
-        .store
-        .records_for_changes(ids.as_deref(), day, &MARKET_LOOKBACK_DAYS)
-        .await?
-    {
-        by_coin.entry(id).or_default().push(record);
-    }
-    // A rank counts every coin of the day, whichever coins were asked for.
-    let caps: HashMap<i64, f64> = match ids {
-        None => by_coin
-            .iter()
-            .filter_map(|(id, records)| {
-                let index = records.binary_search_by_key(&day, |r| r.date()).ok()?;
-                Some((*id, records[index].market_cap()))
-            })
-            .collect(),
-        Some(_) => state.store.market_caps_on(day).await?.into_iter().collect(),
-    };
+    // Every coin's row of the day, whichever coins were asked for: a rank counts them all.
+    let days = state.store.market_days(day, None).await?;
+    let by_id: HashMap<i64, &MarketDay> = days.iter().map(|d| (d.currency_id, d)).collect();
     let ranked: Vec<(&Currency, f64)> = currencies
         .iter()
-        .filter_map(|c| caps.get(&c.id).map(|cap| (c, *cap)))
+        .filter_map(|c| by_id.get(&c.id).map(|d| (c, d.record.market_cap())))
         .collect();
     let ranks = market_cap_ranks(&ranked);
-    let highs: HashMap<i64, PricePoint> = state
-        .store
-        .all_time_highs(ids.as_deref(), day)
-        .await?
-        .into_iter()
-        .map(|h| {
-            (
-                h.currency_id,
-                PricePoint {
-                    price: h.price,
-                    date: h.date,
-                },
-            )
-        })
-        .collect();
-    let inputs: Vec<MarketInput<'_>> = selected
+    let coins: Vec<(&Currency, &MarketDay)> = selected
         .iter()
-        .filter_map(|currency| {
-            by_coin.get(&currency.id).map(|records| MarketInput {
-                currency,
-                records,
-                ath: highs.get(&currency.id).copied(),
-            })
-        })
+        .filter_map(|c| by_id.get(&c.id).map(|d| (*c, *d)))
         .collect();
-    let rows: Vec<MarketRow> = market_rows(day, &inputs, &ranks);
+    let rows: Vec<MarketRow> = market_rows_of_days(&coins, &ranks);
     if rows.is_empty() {
         return Err(ApiError::NotFound(format!(
             "No requested coin has a record on {day}. The data covers {first} to {last}."

@@ -1,11 +1,15 @@
 //! `GET /api/v3/coins/markets`: every coin's market figures in one currency, ranked, sorted
 //! and paged, as of the end of the latest day held (or, beyond CoinGecko, of any `date`).
 //!
-//! Cost is four queries whatever the number of coins: the coins, the latest day, every coin's
-//! records on the days the page's figures refer to (2 by default, up to 13 with every
-//! timeframe and the sparkline), and the all-time high and low
-//! close of each selected coin (precomputed by every write, migration 0006; in another coin's currency, the
-//! selected coins' and that coin's whole history instead, as each day converts on its own).
+//! Cost is a constant number of queries whatever the number of coins. The default page (USD,
+//! no sparkline, no timeframe but 1h and 24h): the coins, the latest day, and every coin's row
+//! of the day in `market_day` (kept by every write, migration 0007: the record, the day
+//! before's close and market cap, the highest and lowest close up to the day). Otherwise:
+//! the coins, the latest day, every coin's records on the days the page's figures refer to
+//! (up to 13 with every timeframe and the sparkline), and the all-time high and low close of
+//! each selected coin (precomputed by every write, migration 0006; in another coin's
+//! currency, the selected coins' and that coin's whole history instead, as each day converts
+//! on its own).
 
 use std::collections::HashMap;
 
@@ -23,6 +27,8 @@ use crate::analytics::coingecko::{
     close_extremes, close_iso, price_change_percentage, reference_days, sparkline_7d, DatedClose,
     Figures, Lookback, Precision,
 };
+use crate::analytics::coins::PricePoint;
+use crate::analytics::market_day::MarketDay;
 use crate::analytics::percent::percent_change;
 use crate::cache::{CacheKey, Json};
 use crate::domain::{Currency, RecordDate};
@@ -427,22 +433,63 @@ async fn table_rows(state: &AppState, q: &MarketsQuery) -> Result<Vec<TableRow>,
     let filtered = q.ids.is_some() || q.names.is_some() || q.symbols.is_some();
     let selected_ids: Vec<i64> = selected.iter().map(|c| c.id).collect();
 
+    // The default page (USD, no sparkline, no timeframe but 1h and 24h) needs of each coin
+    // its record of the day, the close and market cap of the day before and its highest and
+    // lowest close: every coin's row of the day in `market_day`, one key range. Any other
+    // asks for the records of the days referred to (and in another coin's currency, whole
+    // histories).
+    let of_day = matches!(vs, Vs::Usd)
+        && !q.sparkline
+        && q.timeframes
+            .iter()
+            .all(|t| matches!(t, Lookback::H1 | Lookback::H24));
+    let days = if of_day {
+        state.store.market_days(day, None).await?
+    } else {
+        Vec::new()
+    };
     // Every coin's records on the days referred to: the ranks count every coin of the day.
-    let recent = by_coin(
-        state
-            .store
-            .records_on_days(None, &reference_days(day, &q.timeframes, q.sparkline))
-            .await?,
-    );
-    let caps: HashMap<i64, f64> = recent
-        .iter()
-        .filter_map(|(id, records)| {
-            let last = records.last().filter(|r| r.date() == day)?;
-            Some((*id, last.market_cap()))
-        })
-        .collect();
+    let recent = if of_day {
+        HashMap::new()
+    } else {
+        by_coin(
+            state
+                .store
+                .records_on_days(None, &reference_days(day, &q.timeframes, q.sparkline))
+                .await?,
+        )
+    };
+    let caps: HashMap<i64, f64> = if of_day {
+        days.iter()
+            .map(|d| (d.currency_id, d.record.market_cap()))
+            .collect()
+    } else {
+        recent
+            .iter()
+            .filter_map(|(id, records)| {
+                let last = records.last().filter(|r| r.date() == day)?;
+                Some((*id, last.market_cap()))
+            })
+            .collect()
+    };
     let ranks = ranks(&universe, &caps);
-    let extremes = extremes(state, &vs, filtered.then_some(&selected_ids[..]), day).await?;
+    let extremes = if of_day {
+        days.iter()
+            .map(|d| {
+                let dated = |p: PricePoint| DatedClose {
+                    value: p.price,
+                    day: p.date,
+                };
+                (
+                    d.currency_id,
+                    (dated(d.highest_close), dated(d.lowest_close)),
+                )
+            })
+            .collect()
+    } else {
+        extremes(state, &vs, filtered.then_some(&selected_ids[..]), day).await?
+    };
+    let of_day_by_id: HashMap<i64, &MarketDay> = days.iter().map(|d| (d.currency_id, d)).collect();
 
     let quote = vs.quote(&recent);
     let p = q.precision;
@@ -450,13 +497,23 @@ async fn table_rows(state: &AppState, q: &MarketsQuery) -> Result<Vec<TableRow>,
     let mut rows: Vec<TableRow> = Vec::new();
     for coin in selected {
         let own = recent.get(&coin.id).map_or(&[][..], Vec::as_slice);
-        let Some(usd_today) = own.last().filter(|r| r.date() == day) else {
-            continue;
+        let (usd_today, figures) = if of_day {
+            let Some(d) = of_day_by_id.get(&coin.id) else {
+                continue;
+            };
+            (d.record, Figures::of_usd_day(d))
+        } else {
+            let Some(usd_today) = own.last().filter(|r| r.date() == day) else {
+                continue;
+            };
+            (*usd_today, Figures::new(own, day, quote))
         };
-        let figures = Figures::new(own, day, quote);
         let today = figures.today;
         let price = today.map(|t| t.close);
-        let change = |lookback| price_change_percentage(own, day, lookback, quote);
+        let change = |lookback| match lookback {
+            Lookback::H24 => figures.price_change_percentage_24h(),
+            _ => price_change_percentage(own, day, lookback, quote),
+        };
         let timeframe =
             |lookback: Lookback| q.timeframes.contains(&lookback).then(|| change(lookback));
         let (high, low) = match extremes.get(&coin.id) {
