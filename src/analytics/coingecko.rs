@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::market_day::{MarketDay, Previous};
 use super::percent::percent_change;
-use crate::domain::DailyRecord;
+use crate::domain::{iso_date, DailyRecord};
 
 const SECS_PER_DAY: i64 = 86_400;
 
@@ -33,9 +33,11 @@ pub fn close_ms(day: NaiveDate) -> i64 {
 /// The instant record `day` is observed, as CoinGecko writes `*_date` and `last_updated`:
 /// `YYYY-MM-DDT00:00:00.000Z` of D+1.
 pub fn close_iso(day: NaiveDate) -> String {
+    // `iso_date`, not chrono's `format`: a markets table writes three of these per coin, and
+    // chrono parses its format string on every call.
     match day.checked_add_days(Days::new(1)) {
-        Some(next) => format!("{}T00:00:00.000Z", next.format("%Y-%m-%d")),
-        None => format!("{}T23:59:59.999Z", day.format("%Y-%m-%d")),
+        Some(next) => iso_date(next) + "T00:00:00.000Z",
+        None => iso_date(day) + "T23:59:59.999Z",
     }
 }
 
