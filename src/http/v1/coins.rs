@@ -200,7 +200,7 @@ pub async fn list_coins(State(state): State<AppState>, headers: HeaderMap) -> Re
     let key = CacheKey::new("v1/coins");
     state
         .cache
-        .respond_json(&headers, &key, || coin_list(&state))
+        .respond(&headers, &key, || coin_list(&state))
         .await
 }
 
@@ -259,7 +259,7 @@ pub async fn get_coin(
     let key = CacheKey::new("v1/coin").param("symbol", symbol.trim().to_ascii_uppercase());
     Ok(state
         .cache
-        .respond_json(&headers, &key, || coin_detail(&state, &symbol))
+        .respond(&headers, &key, || coin_detail(&state, &symbol))
         .await)
 }
 
@@ -329,7 +329,7 @@ pub async fn coin_history(
         .param("query", format!("{query:?}"));
     Ok(state
         .cache
-        .respond_json(&headers, &key, || history(&state, &symbol, query))
+        .respond(&headers, &key, || history(&state, &symbol, query))
         .await)
 }
 

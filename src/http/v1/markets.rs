@@ -220,7 +220,7 @@ pub async fn markets(
         .param("per_page", query.per_page);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || async {
+        .respond(&headers, &key, || async {
             let table = state
                 .tables
                 .v1

@@ -172,7 +172,7 @@ pub async fn stats(
         .param("to", format!("{:?}", query.to));
     Ok(state
         .cache
-        .respond_json(&headers, &key, || report(&state, query))
+        .respond(&headers, &key, || report(&state, query))
         .await)
 }
 

@@ -368,7 +368,7 @@ where
     let key = w.key(route, &id);
     state
         .cache
-        .respond_json(headers, &key, || answer(state, id, w))
+        .respond(headers, &key, || answer(state, id, w))
         .await
 }
 
