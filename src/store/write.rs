@@ -65,13 +65,14 @@ pub(crate) trait WriteTransaction: Sized {
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
     /// Every coin's stored digest (table `coin_digest`).
     async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
-    /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
-    /// the other digests stamped `old_generation` to it: this write did not change them.
+    /// Moves the digests stamped generation `from` to generation `to`: the coins a write did
+    /// not change.
+    async fn move_digest_generation(&mut self, from: i64, to: i64) -> StoreResult<()>;
+    /// Stores the digests of the coins this write read, stamped `generation`.
     async fn save_coin_digests(
         &mut self,
         digests: &[(i64, CoinDigest)],
-        old_generation: i64,
-        new_generation: i64,
+        generation: i64,
     ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
@@ -231,8 +232,12 @@ pub(crate) async fn apply<T: WriteTransaction>(
     } else {
         old_generation
     };
-    if !new_digests.is_empty() || summary.generation != old_generation {
-        tx.save_coin_digests(&new_digests, old_generation, summary.generation)
+    if summary.generation != old_generation {
+        tx.move_digest_generation(old_generation, summary.generation)
+            .await?;
+    }
+    if !new_digests.is_empty() {
+        tx.save_coin_digests(&new_digests, summary.generation)
             .await?;
     }
     tx.commit().await?;
