@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::store::StoreError;
 
@@ -107,6 +107,28 @@ pub struct InvalidBody {
     pub invalid: Vec<Problem>,
     /// How many problems were found in all (more than `invalid` lists when over the cap).
     pub total: usize,
+}
+
+/// The failures both write routes (`http::write`) document beside their own 404, 409 and
+/// 422.
+#[derive(IntoResponses)]
+pub enum WriteFailures {
+    #[response(status = 400, description = "The symbol is invalid or the body is not JSON.")]
+    Unreadable(ErrorBody),
+    #[response(
+        status = 401,
+        description = "No API key, or not a valid one.",
+        headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))
+    )]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Writes are disabled: the server has no API keys.")]
+    Disabled(ErrorBody),
+    #[response(status = 413, description = "The body is larger than the server accepts.")]
+    TooLarge(ErrorBody),
+    #[response(status = 415, description = "The body is not sent as `application/json`.")]
+    NotJson(ErrorBody),
+    #[response(status = 500, description = "The database cannot be written.")]
+    Unwritable(ErrorBody),
 }
 
 /// The most problems a 422 lists: a 1 MiB body of bad records would otherwise be answered
