@@ -304,7 +304,10 @@ mod tests {
         let returns = daily_returns(&records);
         let coin = crate::test_support::coin(1, "Bitcoin", "BTC");
         let stats = coin_stats(&coin, &records, &returns);
-        assert_eq!((stats.symbol.as_str(), stats.name.as_str()), ("BTC", "Bitcoin"));
+        assert_eq!(
+            (stats.symbol.as_str(), stats.name.as_str()),
+            ("BTC", "Bitcoin")
+        );
         assert_eq!(stats.days, 5);
         assert_eq!(stats.returns, 4);
         assert!(close_to(stats.total_return.unwrap(), -12.0));

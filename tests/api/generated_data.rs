@@ -179,7 +179,10 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
         generated.rows
     );
     assert_eq!(strings(&app.store, RECORD_INDEXES).await, indexes_before);
-    assert_eq!(strings(&app.store, RECORD_FOREIGN_KEYS).await, foreign_keys_before);
+    assert_eq!(
+        strings(&app.store, RECORD_FOREIGN_KEYS).await,
+        foreign_keys_before
+    );
     assert_ath_steps_match_the_records(&app.store).await;
     assert_all_time_highs_match_the_records(&app.store).await;
     assert_close_extremes_match_the_records(&app.store).await;

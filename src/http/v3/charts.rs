@@ -262,7 +262,10 @@ pub struct RangeInvalid(pub CgError);
 )]
 pub async fn market_chart(request: ChartRequest<SpanParams>) -> Response {
     // Every point is daily, asked or not.
-    request.every_day().answer("v3/market_chart", chart_answer).await
+    request
+        .every_day()
+        .answer("v3/market_chart", chart_answer)
+        .await
 }
 
 /// A coin's daily price, market cap and volume between two instants.
