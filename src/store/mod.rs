@@ -768,8 +768,8 @@ from_row_by_position!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
 
 /// The backend functions whose Rust is the same on both backends, given the backend's
 /// pool, database and executor types, the first placeholder (`$1` or `?1`) and the SQL that
-/// sets a coin's id.
-macro_rules! common_reads {
+/// sets a coin's id. Each backend module expands it once (why a macro: see `common_writes`).
+macro_rules! common_functions {
     (
         $pool:ty,
         $db:ty,
@@ -839,7 +839,7 @@ macro_rules! common_reads {
         }
     };
 }
-use common_reads;
+use common_functions;
 
 /// The [`write::WriteTransaction`] methods whose Rust is the same on both backends, around
 /// SQL text given per dialect (placeholders `$1` or `?1`); statements without placeholders

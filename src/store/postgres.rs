@@ -145,7 +145,7 @@ fn connect_failure(options: &PgConnectOptions, error: &sqlx::Error) -> String {
     }
 }
 
-super::common_reads!(
+super::common_functions!(
     PgPool,
     sqlx::Postgres,
     PgExecutor,

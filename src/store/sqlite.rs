@@ -46,7 +46,7 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         })
 }
 
-super::common_reads!(
+super::common_functions!(
     SqlitePool,
     Sqlite,
     SqliteExecutor,
