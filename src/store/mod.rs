@@ -766,46 +766,11 @@ macro_rules! from_row_by_position {
 }
 from_row_by_position!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
 
-/// The backend functions whose Rust is the same on both backends, given the backend's
-/// pool, database and executor types, the first placeholder (`$1` or `?1`) and the SQL that
-/// sets a coin's id. Each backend module expands it once (why a macro: see `common_writes`).
+/// The backend functions whose Rust is the same on both backends, given the backend's pool
+/// and database types and the SQL that sets a coin's id. Each backend module expands it once
+/// (why a macro: see `common_writes`).
 macro_rules! common_functions {
-    (
-        $pool:ty,
-        $db:ty,
-        $executor:ident,
-        placeholder: $placeholder:literal,
-        set_coin_id: $set_coin_id:literal $(,)?
-    ) => {
-        pub(super) async fn currencies(pool: &$pool) -> StoreResult<Vec<Currency>> {
-            sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
-                .fetch_all(pool)
-                .await?
-                .into_iter()
-                .map(CurrencyRow::into_currency)
-                .collect()
-        }
-
-        /// One coin by a unique column, in the pool or in a transaction.
-        pub(super) async fn currency<'e>(
-            executor: impl sqlx::$executor<'e>,
-            key: CurrencyKey<'_>,
-        ) -> StoreResult<Option<Currency>> {
-            let sql = key.condition($placeholder);
-            let query = sqlx::query_as::<_, CurrencyRow>(&sql);
-            let query = match key {
-                CurrencyKey::Id(id) => query.bind(id),
-                CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
-                CurrencyKey::Name(name) => query.bind(name),
-                CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
-            };
-            query
-                .fetch_optional(executor)
-                .await?
-                .map(CurrencyRow::into_currency)
-                .transpose()
-        }
-
+    ($pool:ty, $db:ty, set_coin_id: $set_coin_id:literal $(,)?) => {
         pub(super) async fn record_count(pool: &$pool) -> StoreResult<i64> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
                 .fetch_one(pool)
@@ -929,33 +894,6 @@ macro_rules! common_writes {
                 .execute(&mut *self.tx)
                 .await?;
             Ok(())
-        }
-
-        async fn stored_records(&mut self) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
-                .fetch_one(&mut *self.tx)
-                .await?)
-        }
-
-        async fn bump_generation(&mut self) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar(
-                "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 \
-                 RETURNING generation",
-            )
-            .fetch_one(&mut *self.tx)
-            .await?)
-        }
-
-        async fn current_generation(&mut self) -> StoreResult<i64> {
-            Ok(
-                sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
-                    .fetch_one(&mut *self.tx)
-                    .await?,
-            )
-        }
-
-        async fn commit(self) -> StoreResult<()> {
-            Ok(self.tx.commit().await?)
         }
     };
 }

@@ -145,13 +145,34 @@ fn connect_failure(options: &PgConnectOptions, error: &sqlx::Error) -> String {
     }
 }
 
-super::common_functions!(
-    PgPool,
-    sqlx::Postgres,
-    PgExecutor,
-    placeholder: "$1",
-    set_coin_id: "UPDATE currency SET coin_id = $1 WHERE id = $2",
-);
+pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(CurrencyRow::into_currency)
+        .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("$1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
+}
 
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
@@ -352,6 +373,8 @@ pub(super) async fn fill_missing_coin_ids(pool: &PgPool) -> StoreResult<()> {
         .await?;
     assign_missing_coin_ids(tx).await
 }
+
+super::common_functions!(PgPool, sqlx::Postgres, set_coin_id: "UPDATE currency SET coin_id = $1 WHERE id = $2");
 
 /// A write that inserted at least this many rows is followed by `VACUUM (ANALYZE)`.
 const MAINTAIN_AFTER_ROWS: usize = 10_000;
@@ -645,6 +668,12 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         BATCH_ROWS
     }
@@ -703,5 +732,25 @@ impl WriteTransaction for Writer {
             sqlx::query(&statement).execute(&mut *self.tx).await?;
         }
         Ok(())
+    }
+
+    async fn bump_generation(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn current_generation(&mut self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        Ok(self.tx.commit().await?)
     }
 }

@@ -46,13 +46,34 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         })
 }
 
-super::common_functions!(
-    SqlitePool,
-    Sqlite,
-    SqliteExecutor,
-    placeholder: "?1",
-    set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2",
-);
+pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
+    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(CurrencyRow::into_currency)
+        .collect()
+}
+
+/// One coin by a unique column, in the pool or in a transaction.
+pub(super) async fn currency<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    key: CurrencyKey<'_>,
+) -> StoreResult<Option<Currency>> {
+    let sql = key.condition("?1");
+    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+    let query = match key {
+        CurrencyKey::Id(id) => query.bind(id),
+        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+        CurrencyKey::Name(name) => query.bind(name),
+        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
+    };
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(CurrencyRow::into_currency)
+        .transpose()
+}
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     // Two subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
@@ -342,6 +363,8 @@ pub(super) async fn fill_missing_coin_ids(pool: &SqlitePool) -> StoreResult<()> 
     assign_missing_coin_ids(pool.begin_with("BEGIN IMMEDIATE").await?).await
 }
 
+super::common_functions!(SqlitePool, Sqlite, set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2");
+
 /// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
 /// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
 pub(super) struct Writer {
@@ -539,6 +562,12 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
+    async fn stored_records(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     fn batch_rows(&self) -> usize {
         INSERT_BATCH_ROWS
     }
@@ -590,5 +619,25 @@ impl WriteTransaction for Writer {
             .execute(&mut *self.tx)
             .await?;
         Ok(built?)
+    }
+
+    async fn bump_generation(&mut self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn current_generation(&mut self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        Ok(self.tx.commit().await?)
     }
 }
