@@ -113,11 +113,6 @@ pub struct InvalidBody {
     pub total: usize,
 }
 
-/// The 500 of every `/api/v1` read route: the store failed (its cause goes to the log).
-#[derive(IntoResponses)]
-#[response(status = 500, description = "The database cannot be read.")]
-pub struct Unreadable(pub ErrorBody);
-
 /// The failures both write routes (`http::write`) document beside their own 404, 409 and
 /// 422: each an [`ErrorBody`], the 401 with its `WWW-Authenticate`.
 pub struct WriteFailures;

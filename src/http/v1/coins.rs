@@ -17,7 +17,7 @@ use crate::analytics::coingecko::Quoted;
 use crate::analytics::coins::{overview, PricePoint};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
-use crate::http::error::{ErrorBody, Unreadable};
+use crate::http::error::ErrorBody;
 use crate::http::params::{date_range, query_params};
 use crate::http::{ApiError, AppState};
 
@@ -134,7 +134,7 @@ fn path_symbol(path: Result<Path<String>, PathRejection>) -> Result<String, ApiE
         (status = 200, description = "Every coin that has records, ordered by symbol.",
             body = [CoinSummary], example = json!([{"symbol": "BTC", "name": "Bitcoin",
             "first_date": "2013-04-29", "last_date": "2021-07-06", "days": 2991}])),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn list_coins(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -188,7 +188,7 @@ async fn coin_list(state: &AppState) -> Result<Vec<CoinSummary>, ApiError> {
             body = ErrorBody),
         (status = 404, description = "No coin has that symbol, or it has no records yet.",
             body = ErrorBody, example = json!({"error": "No coin has the symbol 'XYZ'. GET /api/v1/coins lists every coin; /api/v1/search?q=... finds one by name."})),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn get_coin(
@@ -254,7 +254,7 @@ async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiEr
             range spans more than 10,000 candles; the message names the parameter.",
             body = ErrorBody, example = json!({"error": "The 'from' parameter (2021-07-02) is after 'to' (2021-07-01): give from <= to."})),
         (status = 404, description = "No coin has that symbol.", body = ErrorBody),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn coin_history(

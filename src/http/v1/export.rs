@@ -14,7 +14,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::export::{byte_stream, ExportFormat, Layout};
-use crate::http::error::{ErrorBody, Unreadable};
+use crate::http::error::ErrorBody;
 use crate::http::params::{date_range, query_params, CoinSelection};
 use crate::http::{ApiError, AppState};
 use crate::store::RecordSelection;
@@ -91,7 +91,7 @@ impl ExportQuery {
             `to`, or `format` is not csv or ndjson; the message names the parameter.",
             body = ErrorBody),
         (status = 404, description = "An id matches no coin.", body = ErrorBody),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn export(

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::analytics::search::{search as rank_matches, MatchKind};
 use crate::cache::CacheKey;
-use crate::http::error::{ErrorBody, Unreadable};
+use crate::http::error::ErrorBody;
 use crate::http::params::{bounded_integer, query_params};
 use crate::http::{ApiError, AppState};
 
@@ -102,7 +102,7 @@ impl SearchQuery {
                 {"symbol": "BTC", "name": "Bitcoin", "match": "exact"}]})),
         (status = 400, description = "`q` is missing, blank or longer than 100 characters, or \
             `limit` is not 1 to 50.", body = ErrorBody),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn search(

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::analytics::stats::{coin_stats, correlation, daily_returns, CoinStats, DailyReturn};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
-use crate::http::error::{ErrorBody, Unreadable};
+use crate::http::error::ErrorBody;
 use crate::http::params::{date_range, query_params, CoinSelection};
 use crate::http::{ApiError, AppState};
 
@@ -105,7 +105,7 @@ fn too_many(count: usize) -> Result<(), ApiError> {
             body = ErrorBody),
         (status = 404, description = "An id matches no coin, or no selected coin has a record \
             in the range.", body = ErrorBody),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = ErrorBody),
     )
 )]
 pub async fn stats(

@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::{by_coin, flag, path_id, query_params, required, CgError, Universe, Unreadable, Vs};
+use super::{by_coin, flag, path_id, query_params, required, CgError, Universe, Vs};
 use crate::analytics::coingecko::{
     close_extremes, close_iso, parse_history_date, price_change_percentage, sparkline_7d, Figures,
     Lookback,
@@ -56,7 +56,7 @@ pub struct ListParams {
     responses(
         (status = 200, description = "Every coin, ordered by id.", body = Vec<ListedCoin>),
         (status = 400, description = "`include_platform` is not a boolean.", body = CgError),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn coins_list(
@@ -328,7 +328,7 @@ pub struct CoinPath {
         (status = 400, description = "A flag is not a boolean (named).", body = CgError),
         (status = 404, description = "No coin has this id: `coin not found`.", body = CgError,
             example = json!({"error": "coin not found"})),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn coin(

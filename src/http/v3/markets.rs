@@ -18,9 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::coins::{ranks, Sparkline};
-use super::{
-    bad, by_coin, flag, list, precision, query_params, required, CgError, Universe, Unreadable, Vs,
-};
+use super::{bad, by_coin, flag, list, precision, query_params, required, CgError, Universe, Vs};
 use crate::analytics::coingecko::{
     close_extremes, close_iso, price_change_percentage, reference_days, sparkline_7d, DatedClose,
     Figures, Lookback, Precision,
@@ -345,7 +343,7 @@ impl MarketsQuery {
         (status = 400, description = "A parameter is missing or malformed (named), or the \
             currency is unknown (`invalid vs_currency`).", body = CgError,
             example = json!({"error": "invalid vs_currency"})),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn coins_markets(

@@ -21,7 +21,7 @@ use axum::extract::Path;
 use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -85,11 +85,6 @@ pub struct CgError {
     /// `coin not found`, `invalid vs_currency`, or a sentence naming the bad parameter.
     pub error: String,
 }
-
-/// The 500 of every `/api/v3` route: the store failed (its cause goes to the log).
-#[derive(IntoResponses)]
-#[response(status = 500, description = "The database cannot be read.")]
-pub struct Unreadable(pub CgError);
 
 /// The coin id of the path, trimmed and lower-cased (ids are lowercase).
 fn path_id(id: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::coins::ranks;
-use super::{query_params, required, CgError, Universe, Unreadable};
+use super::{query_params, required, CgError, Universe};
 use crate::cache::CacheKey;
 use crate::domain::Currency;
 use crate::http::{ApiError, AppState};
@@ -68,7 +68,7 @@ pub struct SearchResults {
     responses(
         (status = 200, description = "The coins found (possibly none).", body = SearchResults),
         (status = 400, description = "`query` is missing or blank.", body = CgError),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn search(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{by_coin, flag, list, precision, query_params, CgError, Universe, Unreadable, Vs};
+use super::{by_coin, flag, list, precision, query_params, CgError, Universe, Vs};
 use crate::analytics::coingecko::{close_secs, Figures, Precision};
 use crate::analytics::percent::percent_change;
 use crate::cache::CacheKey;
@@ -56,7 +56,7 @@ pub async fn ping(State(state): State<AppState>, headers: HeaderMap) -> Response
     responses(
         (status = 200, description = "The currency codes, `usd` first.", body = Vec<String>,
             example = json!(["usd", "aave", "ada", "atom", "bnb", "btc"])),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn supported_vs_currencies(
@@ -205,7 +205,7 @@ fn lowercase(items: Vec<String>) -> Vec<String> {
             example = json!({"bitcoin": {"usd": 34235.19345116}})),
         (status = 400, description = "A parameter is missing or malformed (named), or a \
             currency is unknown (`invalid vs_currency`).", body = CgError),
-        Unreadable,
+        (status = 500, description = "The database cannot be read.", body = CgError),
     )
 )]
 pub async fn simple_price(
