@@ -119,10 +119,9 @@ pub fn market_rows_of_days(
             let today = &day.record;
             let [d1, d7, d30, d90, d365] = MARKET_LOOKBACK_DAYS.map(|back| day.change_over(back));
             MarketRow {
-                currency_id: currency.id,
-                name: currency.name.clone(),
-                symbol: currency.symbol.to_string(),
                 rank: ranks.get(&currency.id).copied(),
+                symbol: currency.symbol.to_string(),
+                name: currency.name.clone(),
                 price: today.close(),
                 open: today.open(),
                 high: today.high(),
@@ -134,7 +133,8 @@ pub fn market_rows_of_days(
                 change_30d: d30,
                 change_90d: d90,
                 change_365d: d365,
-                ath: day.ath,
+                ath: day.ath.price,
+                ath_date: day.ath.date,
                 drawdown: percent_change(today.close(), day.ath.price),
             }
         })
