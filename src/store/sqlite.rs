@@ -971,4 +971,181 @@ mod tests {
         // And the connection is still there for the next read.
         assert_eq!(store.record_count().await.unwrap(), 1);
     }
+
+    /// Every row of `table` as text, REAL values by their bits (so -0.0 is not 0.0 and no
+    /// rounding hides), in key order.
+    async fn dump(pool: &sqlx::SqlitePool, table: &str, columns: &str) -> Vec<String> {
+        let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
+        let rows = sqlx::query(&sql).fetch_all(pool).await.unwrap();
+        rows.iter()
+            .map(|row| {
+                use sqlx::{Row, TypeInfo, ValueRef};
+                (0..row.len())
+                    .map(|i| {
+                        let value = row.try_get_raw(i).unwrap();
+                        match value.type_info().name() {
+                            "REAL" => format!("{:x}", row.get::<f64, _>(i).to_bits()),
+                            "INTEGER" => row.get::<i64, _>(i).to_string(),
+                            "BLOB" => format!("{:?}", row.get::<Vec<u8>, _>(i)),
+                            "NULL" => "NULL".into(),
+                            _ => row.get::<String, _>(i),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn migration_0008_keeps_every_record_bit_for_bit_and_the_derived_tables() {
+        // A database at the schema before 0008 (the same files, so the same checksums).
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("migrations");
+        std::fs::create_dir(&old).unwrap();
+        let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&ours).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.as_str() < "0008" {
+                std::fs::copy(&path, old.join(&name)).unwrap();
+            }
+        }
+        let store = Store::connect(&StoreOptions {
+            database_url: format!("sqlite://{}", dir.path().join("k.db").display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(pool)
+            .await
+            .unwrap();
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'record'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert!(!table.contains("WITHOUT ROWID"), "{table}");
+
+        // The real data (gaps, every kind of value), then days written across coins, as a
+        // sync writes them (rows out of key order in the old table), and a changed record.
+        let real =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kaggle-crypto");
+        crate::import::import(
+            &store,
+            &[crate::import::source::Source::Path(real)],
+            crate::import::Progress::Hidden,
+        )
+        .await
+        .unwrap();
+        let mut synced = Vec::new();
+        for (symbol, base) in [("BTC", 40_000.0), ("ETH", 3_000.0), ("AAA", 1.0)] {
+            synced.push(coin(
+                symbol,
+                vec![
+                    record("2021-07-07", base),
+                    record("2021-07-08", base * 1.01),
+                ],
+            ));
+        }
+        synced[0].name = None;
+        synced[1].name = None;
+        store.apply(&synced).await.unwrap();
+        store
+            .apply(&[CoinUpdate {
+                name: None,
+                ..coin("BTC", vec![record("2021-07-06", 35_000.0)])
+            }])
+            .await
+            .unwrap();
+
+        let tables = [
+            (
+                "record",
+                "currency_id, date, open, high, low, close, volume, marketcap",
+            ),
+            ("currency", "id, name, symbol, coin_id"),
+            ("ath_step", "currency_id, date, high"),
+            ("ath_month", "currency_id, month, high, date"),
+            ("close_step", "currency_id, date, close, highest, lowest"),
+            (
+                "close_month",
+                "currency_id, month, highest, highest_date, lowest, lowest_date",
+            ),
+            ("coin_digest", "currency_id, records, sha256, generation"),
+            ("data_generation", "id, generation"),
+        ];
+        let mut before = Vec::new();
+        for (name, columns) in tables {
+            before.push(dump(pool, name, columns).await);
+        }
+        assert!(before[0].len() > 37_000);
+
+        store.migrate().await.unwrap();
+
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'record'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert!(table.contains("WITHOUT ROWID"), "{table}");
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["record_date_covering_idx"]);
+        for ((name, columns), rows) in tables.into_iter().zip(&before) {
+            assert_eq!(&dump(pool, name, columns).await, rows, "{name}");
+        }
+        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(check, ["ok"]);
+        let orphans: Vec<(String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+        assert!(orphans.is_empty(), "{orphans:?}");
+
+        // Writes go on as before: a duplicate day is an update, a new one an insert, and the
+        // derived tables follow (the new high is the coin's all-time high from that day).
+        let summary = store
+            .apply(&[CoinUpdate {
+                name: None,
+                ..coin(
+                    "AAA",
+                    vec![record("2021-07-08", 2.0), record("2021-07-09", 500.0)],
+                )
+            }])
+            .await
+            .unwrap();
+        assert_eq!((summary.inserted, summary.updated), (1, 1));
+        let aaa = store.currencies().await.unwrap();
+        let aaa = aaa.iter().find(|c| c.symbol.as_str() == "AAA").unwrap().id;
+        let highs = store
+            .all_time_highs(Some(&[aaa]), day("2021-07-09"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (highs[0].price, highs[0].date),
+            (500.0 * 1.5 + 1.0 / 3.0, day("2021-07-09"))
+        );
+        let rows = store.records_between(&[aaa], None, None).await.unwrap();
+        let dates: Vec<NaiveDate> = rows.iter().map(|(_, r)| r.date()).collect();
+        assert_eq!(
+            dates,
+            [day("2021-07-07"), day("2021-07-08"), day("2021-07-09")]
+        );
+    }
 }
