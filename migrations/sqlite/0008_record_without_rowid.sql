@@ -5,7 +5,8 @@
 -- after an import, which writes coin after coin, but a database grown by daily syncs writes
 -- day after day, one row of a coin per page: measured at 6.9 M rows, one coin's 3,650 rows
 -- read in 7.5-11.5 ms so laid out, 0.9 ms as imported, 0.78 ms in this table written
--- either way (p50, docs/benchmarks.md). It also leaves an import one b-tree to fill instead of two. Nothing read the rowid `id`.
+-- either way (p50, docs/benchmarks.md). It also leaves an import one b-tree to fill instead
+-- of two. Nothing read the rowid `id`.
 --
 -- SQLite cannot change a table's key in place: the rows are copied (values as stored, REAL
 -- bits unchanged) into the new table in key order, the old table dropped (its indexes with
