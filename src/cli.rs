@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cache::CacheSettings;
 use crate::server::ServerSettings;
+use crate::startup::WriteSettings;
 use crate::store::StoreOptions;
 pub use crate::telemetry::LogFormat;
 
@@ -92,6 +93,8 @@ pub enum Command {
     Health(HealthArgs),
 }
 
+// `serve`'s settings in groups by what they set, each building its part of the server's
+// configuration; flattened, so the flags and their --help order are one list as before.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free port).
@@ -103,6 +106,22 @@ pub struct ServeArgs {
     #[arg(long, env = "KRISPYTO_DATA")]
     pub data: Option<String>,
 
+    #[command(flatten)]
+    pub cache: CacheArgs,
+
+    #[command(flatten)]
+    pub writes: WriteArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    #[command(flatten)]
+    pub sync: PeriodicSyncArgs,
+}
+
+/// The response cache: the in-process level, Redis, and what clients are told.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
     /// Redis as the shared, second cache level, e.g. redis://127.0.0.1:6379/0. Unset: the
     /// in-process cache alone. A Redis that is down never fails a request.
     // Hidden in --help: the URL may carry a password.
@@ -135,7 +154,11 @@ pub struct ServeArgs {
     /// changes made elsewhere are seen without Redis).
     #[arg(long, env = "KRISPYTO_GENERATION_POLL_MS", default_value_t = 500)]
     pub generation_poll_ms: u64,
+}
 
+/// The write routes.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
     /// Comma-separated API keys allowed to use the write routes. Unset: writes are refused.
     #[arg(
         long,
@@ -148,7 +171,11 @@ pub struct ServeArgs {
     /// The largest request body (bytes) the write routes accept.
     #[arg(long, env = "KRISPYTO_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+}
 
+/// How long connections and requests may take, how many there may be, and which are logged.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
     /// Seconds a client may take to send a request's headers; also how long a keep-alive
     /// connection may wait for its next request.
     #[arg(long, env = "KRISPYTO_HEADER_READ_TIMEOUT", default_value_t = 10)]
@@ -177,6 +204,11 @@ pub struct ServeArgs {
     /// is closed and the process exits, whatever clients do.
     #[arg(long, env = "KRISPYTO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,
+}
+
+/// `sync` run inside the server, periodically.
+#[derive(Debug, Args)]
+pub struct PeriodicSyncArgs {
     /// Run `krispyto sync` inside the server every DURATION (e.g. 6h, 30m): at start, then
     /// that long after each run. With several replicas on one PostgreSQL only one syncs at a
     /// time. Needs --sync-source.
@@ -205,7 +237,7 @@ pub struct ServeArgs {
     pub sync_requests_per_minute: u32,
 }
 
-impl ServeArgs {
+impl PeriodicSyncArgs {
     /// `--sync-every` and its source, parsed; `None` when no periodic sync is asked for.
     pub fn periodic_sync(&self) -> Result<Option<crate::sync::PeriodicSync>, String> {
         let Some(every) = &self.sync_every else {
@@ -226,8 +258,10 @@ impl ServeArgs {
             options: args.options()?,
         }))
     }
+}
 
-    pub fn server_settings(&self) -> ServerSettings {
+impl ServerArgs {
+    pub fn settings(&self) -> ServerSettings {
         ServerSettings {
             header_read_timeout: Duration::from_secs(self.header_read_timeout.max(1)),
             idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
@@ -236,8 +270,10 @@ impl ServeArgs {
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
         }
     }
+}
 
-    pub fn cache_settings(&self) -> CacheSettings {
+impl CacheArgs {
+    pub fn settings(&self) -> CacheSettings {
         CacheSettings {
             max_bytes: self.cache_max_bytes,
             ttl: Duration::from_secs(self.cache_ttl_secs.max(1)),
@@ -246,6 +282,15 @@ impl ServeArgs {
             redis_timeout: Duration::from_millis(self.redis_timeout_ms.max(1)),
             generation_poll: Duration::from_millis(self.generation_poll_ms.max(10)),
             http_max_age: Duration::from_secs(self.http_max_age_secs),
+        }
+    }
+}
+
+impl WriteArgs {
+    pub fn settings(self) -> WriteSettings {
+        WriteSettings {
+            api_keys: self.api_keys,
+            max_body_bytes: self.max_body_bytes,
         }
     }
 }

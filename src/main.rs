@@ -4,7 +4,7 @@ use clap::Parser;
 
 use krispyto::cli::{Cli, Command};
 use krispyto::import::{self, source::Source, Progress};
-use krispyto::startup::{AppConfig, Application, WriteSettings};
+use krispyto::startup::{AppConfig, Application};
 use krispyto::store::Store;
 use krispyto::telemetry;
 
@@ -51,17 +51,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .store_options(matches!(cli.command, Command::Serve(_)));
     match cli.command {
         Command::Serve(args) => {
-            telemetry::ACCESS_LOG.set_every(args.access_log_sample);
+            telemetry::ACCESS_LOG.set_every(args.server.access_log_sample);
             let sync = args
+                .sync
                 .periodic_sync()
                 .map_err(|reason| anyhow::anyhow!("{reason}"))?;
             let app = Application::build(AppConfig {
-                cache: args.cache_settings(),
-                server: args.server_settings(),
-                writes: WriteSettings {
-                    api_keys: args.api_keys,
-                    max_body_bytes: args.max_body_bytes,
-                },
+                cache: args.cache.settings(),
+                server: args.server.settings(),
+                writes: args.writes.settings(),
                 addr: args.addr,
                 store: store_options,
                 data: args.data,

@@ -8,6 +8,8 @@
 use std::str::FromStr;
 
 use chrono::{Datelike, Days, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::DailyRecord;
 
@@ -97,16 +99,24 @@ impl FromStr for Interval {
     }
 }
 
-/// One period's prices.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One period's prices; also what `/api/v1/coins/{symbol}/history` lists, field for field
+/// (its names are the candle's own, no wire renames, so one type serves both; the schema
+/// keeps the name the API has always published).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(as = CandleEntry, description = "One OHLCV candle.")]
 pub struct Candle {
-    /// The period start (see [`Interval::period_start`]).
+    // See [`Interval::period_start`].
+    /// The period start: the day (1d), the ISO week's Monday (1w), the 1st (1M).
     pub date: NaiveDate,
+    /// The first day's open.
     pub open: f64,
     pub high: f64,
     pub low: f64,
+    /// The last day's close.
     pub close: f64,
+    /// The sum over the candle's days.
     pub volume: f64,
+    /// The last day's market cap.
     pub market_cap: f64,
     /// How many daily records the candle holds.
     pub days: u32,

@@ -8,6 +8,8 @@
 //! instant. "Now" is the end of the latest day held, L+1 00:00:00 UTC.
 
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::percent::percent_change;
 use crate::domain::DailyRecord;
@@ -212,15 +214,7 @@ impl Quote<'_> {
     /// quote, each divided by the quote's close of the record's day.
     pub fn convert(&self, record: &DailyRecord) -> Option<Quoted> {
         let rate = self.rate(record.date())?;
-        Some(Quoted {
-            date: record.date(),
-            open: record.open() / rate,
-            high: record.high() / rate,
-            low: record.low() / rate,
-            close: record.close() / rate,
-            volume: record.volume() / rate,
-            market_cap: record.market_cap() / rate,
-        })
+        Some(Quoted::from(record).divided_by(rate))
     }
 
     /// A USD amount of `day` in this quote.
@@ -229,9 +223,13 @@ impl Quote<'_> {
     }
 }
 
-/// A record's amounts in some quote currency. Not a [`DailyRecord`]: a cross rate can carry
-/// a value past the bounds a stored record keeps to.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A record's amounts in some quote currency: US dollars as stored (`From<&DailyRecord>`),
+/// or another through a rate. Not a [`DailyRecord`]: a cross rate can carry a value past the
+/// bounds a stored record keeps to. Also the `latest` day of `/api/v1/coins/{symbol}`, field
+/// for field (the names are the record's own, no wire renames, so one type serves both; the
+/// schema keeps the name the API has always published).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(as = DailyPrices, description = "One day's prices.")]
 pub struct Quoted {
     pub date: NaiveDate,
     pub open: f64,
@@ -240,6 +238,35 @@ pub struct Quoted {
     pub close: f64,
     pub volume: f64,
     pub market_cap: f64,
+}
+
+impl From<&DailyRecord> for Quoted {
+    fn from(r: &DailyRecord) -> Self {
+        Quoted {
+            date: r.date(),
+            open: r.open(),
+            high: r.high(),
+            low: r.low(),
+            close: r.close(),
+            volume: r.volume(),
+            market_cap: r.market_cap(),
+        }
+    }
+}
+
+impl Quoted {
+    /// Every amount divided by `rate` (the quote's close in US dollars).
+    fn divided_by(self, rate: f64) -> Quoted {
+        Quoted {
+            date: self.date,
+            open: self.open / rate,
+            high: self.high / rate,
+            low: self.low / rate,
+            close: self.close / rate,
+            volume: self.volume / rate,
+            market_cap: self.market_cap / rate,
+        }
+    }
 }
 
 /// The record of `day` in `records` (sorted by date).

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::coins::PricePoint;
 use super::order::{compare_nulls_last, compare_text, SortDirection};
@@ -20,30 +21,34 @@ use crate::domain::{Currency, DailyRecord};
 /// 365-day change needs only the records of days d-365..d-368 (see `reference_window`).
 pub const MARKET_LOOKBACK_DAYS: [u64; 5] = [1, 7, 30, 90, 365];
 
-/// One coin on one day. (De)serializable: the rows of a day are cached, in Redis too.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One coin on one day: also a row of `/api/v1/markets`, field for field. (De)serializable:
+/// the rows of a day are cached, in Redis too. Its names are the table's own (no wire
+/// renames), so one type serves the analytics, the cache and the answer; the schema keeps
+/// the name the API has always published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = MarketEntry, description = "One coin's row.")]
 pub struct MarketRow {
-    pub currency_id: i64,
-    pub name: String,
-    pub symbol: String,
-    /// 1 for the largest market cap that day, among coins whose market cap is > 0;
-    /// `None` for a coin whose market cap is 0 (the source's "unknown").
+    /// By market cap that day among coins with a market cap > 0; null when it is 0.
     pub rank: Option<u32>,
+    pub symbol: String,
+    pub name: String,
+    /// The day's close.
     pub price: f64,
     pub open: f64,
     pub high: f64,
     pub low: f64,
     pub volume: f64,
     pub market_cap: f64,
+    /// Percent change of the close over 1, 7, 30, 90 and 365 days (as-of rule of /dashboard).
     pub change_1d: Option<f64>,
     pub change_7d: Option<f64>,
     pub change_30d: Option<f64>,
     pub change_90d: Option<f64>,
     pub change_365d: Option<f64>,
-    /// The highest daily high up to and including the day.
-    pub ath: PricePoint,
-    /// `(price - ath) / ath * 100`: 0 at a new high, negative below it; `None` when the
-    /// all-time high is 0.
+    /// The highest daily high up to and including the day, and the earliest day it was reached.
+    pub ath: f64,
+    pub ath_date: NaiveDate,
+    /// `(price - ath) / ath * 100`: 0 at the high, negative below it; null when ath is 0.
     pub drawdown: Option<f64>,
 }
 
@@ -79,10 +84,9 @@ pub fn market_rows(
                 },
             };
             Some(MarketRow {
-                currency_id: coin.currency.id,
-                name: coin.currency.name.clone(),
-                symbol: coin.currency.symbol.to_string(),
                 rank: ranks.get(&coin.currency.id).copied(),
+                symbol: coin.currency.symbol.to_string(),
+                name: coin.currency.name.clone(),
                 price: today.close(),
                 open: today.open(),
                 high: today.high(),
@@ -94,7 +98,8 @@ pub fn market_rows(
                 change_30d: d30,
                 change_90d: d90,
                 change_365d: d365,
-                ath,
+                ath: ath.price,
+                ath_date: ath.date,
                 drawdown: percent_change(today.close(), ath.price),
             })
         })
@@ -187,7 +192,7 @@ impl MarketOrder {
             MarketOrder::Change30d => Key::Number(row.change_30d),
             MarketOrder::Change90d => Key::Number(row.change_90d),
             MarketOrder::Change365d => Key::Number(row.change_365d),
-            MarketOrder::Ath => number(row.ath.price),
+            MarketOrder::Ath => number(row.ath),
             MarketOrder::Drawdown => Key::Number(row.drawdown),
         }
     }
@@ -295,7 +300,7 @@ mod tests {
         assert_eq!(row.change_30d, Some(50.0));
         assert_eq!(row.change_90d, None);
         assert_eq!(row.change_365d, Some(200.0));
-        assert_eq!(row.ath.date, day("2021-04-14"));
+        assert_eq!(row.ath_date, day("2021-04-14"));
         assert!((row.drawdown.unwrap() + 20.0).abs() < 1e-9);
     }
 
@@ -326,7 +331,7 @@ mod tests {
         );
         assert_eq!(rows[0].rank, None);
         assert_eq!(rows[0].drawdown, Some(0.0));
-        assert_eq!(rows[1].ath.price, 0.0);
+        assert_eq!(rows[1].ath, 0.0);
         assert_eq!(rows[1].drawdown, None);
     }
 
@@ -359,10 +364,9 @@ mod tests {
 
     fn row(name: &str, market_cap: f64, change: Option<f64>) -> MarketRow {
         MarketRow {
-            currency_id: 0,
-            name: name.into(),
-            symbol: name.to_uppercase(),
             rank: None,
+            symbol: name.to_uppercase(),
+            name: name.into(),
             price: market_cap / 10.0,
             open: 1.0,
             high: 1.0,
@@ -374,10 +378,8 @@ mod tests {
             change_30d: change,
             change_90d: change,
             change_365d: change,
-            ath: PricePoint {
-                price: 1.0,
-                date: day("2021-01-01"),
-            },
+            ath: 1.0,
+            ath_date: day("2021-01-01"),
             drawdown: change,
         }
     }

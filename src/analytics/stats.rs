@@ -25,7 +25,10 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::domain::DailyRecord;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{Currency, DailyRecord};
 
 /// Calendar days in a year: crypto markets never close.
 pub const TRADING_DAYS_PER_YEAR: f64 = 365.0;
@@ -61,40 +64,55 @@ pub fn daily_returns(records: &[DailyRecord]) -> Vec<DailyReturn> {
         .collect()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+// The three records below are also `/api/v1/stats`'s answer, field for field: their names
+// are the statistics' own, so one type serves both (`return`, a Rust keyword, is the one
+// spelled differently in Rust); the schemas keep the names the API has always published.
+
+/// The largest fall from a peak close (in percent).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(as = DrawdownEntry, description = "The largest fall from a peak close.")]
 pub struct Drawdown {
-    /// 0 or negative, in percent.
+    /// 0 or negative.
     pub percent: f64,
     pub peak_date: NaiveDate,
     pub trough_date: NaiveDate,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A day's move against the previous calendar day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(as = DayReturnEntry)]
 pub struct DayMove {
     pub date: NaiveDate,
-    /// The simple return in percent.
+    /// Simple return in percent.
+    #[serde(rename = "return")]
     pub percent: f64,
 }
 
-/// One coin's statistics over the records it was given.
-#[derive(Debug, Clone, PartialEq)]
+/// One coin's statistics over the range; numbers are null where the data is too short.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = CoinStatsEntry)]
 pub struct CoinStats {
+    pub symbol: String,
+    pub name: String,
+    /// The coin's first and last record in the range (null when it has none there).
     pub first_date: Option<NaiveDate>,
     pub last_date: Option<NaiveDate>,
     /// Records in the range.
     pub days: usize,
-    /// Daily returns in the range (see the module's rules).
+    /// Daily returns in the range (consecutive days only).
     pub returns: usize,
+    /// Percent, first close to last close.
     pub total_return: Option<f64>,
+    /// Percent: sample standard deviation of daily log returns * sqrt(365) * 100.
     pub volatility: Option<f64>,
     pub max_drawdown: Option<Drawdown>,
     pub best_day: Option<DayMove>,
     pub worst_day: Option<DayMove>,
 }
 
-/// The statistics of `records` (sorted by date, ascending) and `returns` (their
+/// The statistics of `coin`'s `records` (sorted by date, ascending) and `returns` (their
 /// [`daily_returns`], passed in so a caller computing a correlation does so once).
-pub fn coin_stats(records: &[DailyRecord], returns: &[DailyReturn]) -> CoinStats {
+pub fn coin_stats(coin: &Currency, records: &[DailyRecord], returns: &[DailyReturn]) -> CoinStats {
     let total_return = match (records.first(), records.last()) {
         (Some(first), Some(last)) => super::percent::percent_change(last.close(), first.close()),
         _ => None,
@@ -119,6 +137,8 @@ pub fn coin_stats(records: &[DailyRecord], returns: &[DailyReturn]) -> CoinStats
         }
     }
     CoinStats {
+        symbol: coin.symbol.to_string(),
+        name: coin.name.clone(),
         first_date: records.first().map(|r| r.date()),
         last_date: records.last().map(|r| r.date()),
         days: records.len(),
@@ -282,7 +302,12 @@ mod tests {
         // closes 100, 110, 99, 121, 88: returns +10 %, -10 %, +22.2 %, -27.27 %.
         let records = series("2021-01-01", &[100.0, 110.0, 99.0, 121.0, 88.0]);
         let returns = daily_returns(&records);
-        let stats = coin_stats(&records, &returns);
+        let coin = crate::test_support::coin(1, "Bitcoin", "BTC");
+        let stats = coin_stats(&coin, &records, &returns);
+        assert_eq!(
+            (stats.symbol.as_str(), stats.name.as_str()),
+            ("BTC", "Bitcoin")
+        );
         assert_eq!(stats.days, 5);
         assert_eq!(stats.returns, 4);
         assert!(close_to(stats.total_return.unwrap(), -12.0));
@@ -332,16 +357,17 @@ mod tests {
 
     #[test]
     fn too_little_data_gives_none_not_nan() {
+        let coin = crate::test_support::coin(1, "Bitcoin", "BTC");
         let one = series("2021-01-01", &[5.0]);
-        let stats = coin_stats(&one, &daily_returns(&one));
+        let stats = coin_stats(&coin, &one, &daily_returns(&one));
         assert_eq!(stats.total_return, Some(0.0));
         assert_eq!(stats.volatility, None);
         assert_eq!(stats.best_day, None);
         let two = series("2021-01-01", &[5.0, 6.0]);
-        let stats = coin_stats(&two, &daily_returns(&two));
+        let stats = coin_stats(&coin, &two, &daily_returns(&two));
         assert_eq!(stats.volatility, None, "one return has no sample deviation");
         assert_eq!(stats.best_day, stats.worst_day);
-        let none = coin_stats(&[], &[]);
+        let none = coin_stats(&coin, &[], &[]);
         assert_eq!(
             (none.days, none.total_return, none.max_drawdown),
             (0, None, None)

@@ -189,6 +189,24 @@ impl Cached for Answer {
     }
 }
 
+/// What a route computes for [`ResponseCache::respond`]: an [`Answer`] as it is (a route
+/// choosing its own status), or any serializable value, as a 200 with its JSON.
+pub trait IntoAnswer {
+    fn into_answer(self) -> Answer;
+}
+
+impl IntoAnswer for Answer {
+    fn into_answer(self) -> Answer {
+        self
+    }
+}
+
+impl<T: Serialize> IntoAnswer for T {
+    fn into_answer(self) -> Answer {
+        Answer::json(&self)
+    }
+}
+
 /// The cache of read answers, and the `Cache-Control` it sends with them. Derefs to the
 /// [`Cache`] for its statistics, generation and background tasks.
 #[derive(Clone)]
@@ -232,45 +250,28 @@ impl ResponseCache {
     }
 
     /// The HTTP answer for `key`: cached or computed, with `ETag` and `Cache-Control`, or
-    /// `304 Not Modified` when `request_headers` carry a matching `If-None-Match`.
-    pub async fn respond<F, Fut>(
+    /// `304 Not Modified` when `request_headers` carry a matching `If-None-Match`. `compute`
+    /// gives an [`Answer`] or, for the usual route, a value served as JSON with 200.
+    pub async fn respond<T, F, Fut>(
         &self,
         request_headers: &HeaderMap,
         key: &CacheKey,
         compute: F,
     ) -> Response
     where
+        T: IntoAnswer,
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<Answer, ApiError>>,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let compress = self.compress;
         let compute = || async move {
-            let answer = compute().await?;
+            let answer = compute().await?.into_answer();
             Ok::<_, ApiError>(if compress { answer.with_gzip() } else { answer })
         };
         match self.cache.get_or_compute(key, compute).await {
             Ok(answer) => self.http_response(&answer, request_headers),
             Err(error) => error.to_response(),
         }
-    }
-
-    /// [`ResponseCache::respond`] for the usual route: `compute` returns a value served as
-    /// JSON with 200.
-    pub async fn respond_json<T, F, Fut>(
-        &self,
-        request_headers: &HeaderMap,
-        key: &CacheKey,
-        compute: F,
-    ) -> Response
-    where
-        T: Serialize,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
-    {
-        self.respond(request_headers, key, || async {
-            compute().await.map(|value| Answer::json(&value))
-        })
-        .await
     }
 
     fn http_response(&self, answer: &Answer, request_headers: &HeaderMap) -> Response {

@@ -3,6 +3,7 @@
 //! headers and a JSON body `{"error": "<a sentence a person can act on>"}` (422 adds
 //! `invalid`, the list of problems). Internals go to the log, never to the client.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -13,7 +14,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::store::StoreError;
 
@@ -107,6 +111,49 @@ pub struct InvalidBody {
     pub invalid: Vec<Problem>,
     /// How many problems were found in all (more than `invalid` lists when over the cap).
     pub total: usize,
+}
+
+/// The failures both write routes (`http::write`) document beside their own 404, 409 and
+/// 422: each an [`ErrorBody`], the 401 with its `WWW-Authenticate`.
+pub struct WriteFailures;
+
+impl WriteFailures {
+    const ANSWERS: [(u16, &'static str); 6] = [
+        (400, "The symbol is invalid or the body is not JSON."),
+        (401, "No API key, or not a valid one."),
+        (403, "Writes are disabled: the server has no API keys."),
+        (413, "The body is larger than the server accepts."),
+        (415, "The body is not sent as `application/json`."),
+        (500, "The database cannot be written."),
+    ];
+}
+
+impl IntoResponses for WriteFailures {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        WriteFailures::ANSWERS
+            .into_iter()
+            .map(|(status, description)| {
+                let mut answer = ResponseBuilder::new().description(description).content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                        .build(),
+                );
+                if status == 401 {
+                    answer = answer.header(
+                        "WWW-Authenticate",
+                        HeaderBuilder::new()
+                            .schema(
+                                ObjectBuilder::new().schema_type(SchemaType::Type(Type::String)),
+                            )
+                            .description(Some("`Bearer realm=\"krispyto\"`"))
+                            .build(),
+                    );
+                }
+                (status.to_string(), answer.build().into())
+            })
+            .collect()
+    }
 }
 
 /// The most problems a 422 lists: a 1 MiB body of bad records would otherwise be answered

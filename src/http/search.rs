@@ -75,7 +75,7 @@ pub async fn search(
     let store = &state.store;
     Ok(state
         .cache
-        .respond_json(&headers, &key, || async move {
+        .respond(&headers, &key, || async move {
             let currencies = store.currencies().await?;
             let hit = find_currency(&currencies, wanted).ok_or_else(|| {
                 ApiError::NotFound(format!("No currency found with name or symbol '{wanted}'."))

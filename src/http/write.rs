@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::error::{ErrorBody, InvalidBody, Problem, MAX_LISTED_PROBLEMS};
+use super::error::{ErrorBody, InvalidBody, Problem, WriteFailures, MAX_LISTED_PROBLEMS};
 use super::{ApiError, AppState};
 use crate::domain::{CoinId, CoinName, DailyRecord, RecordDate, Symbol};
 use crate::store::{CoinUpdate, StoreError};
@@ -124,15 +124,9 @@ struct WrittenRecords {
         (status = 200, description = "The coin existed: renamed (or unchanged).", body = WrittenCoin),
         (status = 201, description = "The coin was created.", body = WrittenCoin,
             headers(("Location" = String, description = "The coin's URL."))),
-        (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
-        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
-        (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
-        (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
         (status = 409, description = "The name or the id belongs to another coin.", body = ErrorBody),
-        (status = 413, description = "The body is larger than the server accepts.", body = ErrorBody),
         (status = 422, description = "The body is JSON but not a valid coin.", body = InvalidBody),
-        (status = 500, description = "The database cannot be written.", body = ErrorBody),
+        WriteFailures,
     )
 )]
 pub async fn put_coin(
@@ -186,17 +180,11 @@ pub async fn put_coin(
     request_body(content = Vec<DailyRecord>, content_type = "application/json"),
     responses(
         (status = 200, description = "What the write did.", body = WrittenRecords),
-        (status = 400, description = "The symbol is invalid or the body is not JSON.", body = ErrorBody),
-        (status = 415, description = "The body is not sent as `application/json`.", body = ErrorBody),
-        (status = 401, description = "No API key, or not a valid one.", body = ErrorBody,
-            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"krispyto\"`"))),
-        (status = 403, description = "Writes are disabled: the server has no API keys.", body = ErrorBody),
         (status = 404, description = "No coin has that symbol.", body = ErrorBody),
         (status = 409, description = "The write conflicts with the stored data.", body = ErrorBody),
-        (status = 413, description = "The body is larger than the server accepts.", body = ErrorBody),
         (status = 422, description = "The body is JSON but some records are not valid; \
             `invalid` lists each record's index, field and reason.", body = InvalidBody),
-        (status = 500, description = "The database cannot be written.", body = ErrorBody),
+        WriteFailures,
     )
 )]
 pub async fn post_records(
@@ -484,14 +472,8 @@ fn parse_record(fields: &Map<String, Value>) -> Result<DailyRecord, Vec<(&str, S
             None
         }
     };
-    let values = [
-        number("open"),
-        number("high"),
-        number("low"),
-        number("close"),
-        number("volume"),
-        number("market_cap"),
-    ];
+    // Every field after the date is a number.
+    let values: [Option<f64>; 6] = std::array::from_fn(|i| number(RECORD_FIELDS[i + 1]));
     if let (
         Some(date),
         [Some(open), Some(high), Some(low), Some(close), Some(volume), Some(market_cap)],

@@ -766,6 +766,139 @@ macro_rules! from_row_by_position {
 }
 from_row_by_position!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
 
+/// The backend functions whose Rust is the same on both backends, given the backend's pool
+/// and database types and the SQL that sets a coin's id. Each backend module expands it once
+/// (why a macro: see `common_writes`).
+macro_rules! common_functions {
+    ($pool:ty, $db:ty, set_coin_id: $set_coin_id:literal $(,)?) => {
+        pub(super) async fn record_count(pool: &$pool) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+                .fetch_one(pool)
+                .await?)
+        }
+
+        pub(super) async fn generation(pool: &$pool) -> StoreResult<i64> {
+            Ok(
+                sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+                    .fetch_one(pool)
+                    .await?,
+            )
+        }
+
+        /// Gives every coin without an id one (see `CoinId::for_name`), in id order, in
+        /// `tx` (which holds the backend's lock against a concurrent start), and commits.
+        async fn assign_missing_coin_ids(mut tx: sqlx::Transaction<'_, $db>) -> StoreResult<()> {
+            let coins: Vec<(i64, String, Option<String>)> =
+                sqlx::query_as("SELECT id, name, coin_id FROM currency ORDER BY id")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (id, coin_id) in missing_coin_ids(coins) {
+                sqlx::query($set_coin_id)
+                    .bind(coin_id.as_str())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+    };
+}
+use common_functions;
+
+/// The [`write::WriteTransaction`] methods whose Rust is the same on both backends, around
+/// SQL text given per dialect (placeholders `$1` or `?1`); statements without placeholders
+/// are the same text on both. Each backend's `Writer` (a `tx` field, a `currency` function
+/// of its own) expands it inside its `impl WriteTransaction`. A macro rather than generic
+/// functions over `sqlx::Database`: those need a bound for every type bound and for the
+/// executor, while the expansion keeps each backend's types concrete.
+macro_rules! common_writes {
+    (
+        insert_currency: $insert_currency:literal,
+        set_coin_id: $set_coin_id:literal,
+        rename_currency: $rename_currency:literal,
+        records_of: $records_of:literal,
+        move_digest_generation: $move_digest_generation:literal $(,)?
+    ) => {
+        async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
+            currency(&mut *self.tx, key).await
+        }
+
+        async fn insert_currency(
+            &mut self,
+            symbol: &Symbol,
+            name: &str,
+            coin_id: &CoinId,
+        ) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar($insert_currency)
+                .bind(name)
+                .bind(symbol.as_str())
+                .bind(coin_id.as_str())
+                .fetch_one(&mut *self.tx)
+                .await?)
+        }
+
+        async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()> {
+            sqlx::query($set_coin_id)
+                .bind(coin_id.as_str())
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {
+            sqlx::query($rename_currency)
+                .bind(name)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn records_of(
+            &mut self,
+            currency_id: i64,
+            from: NaiveDate,
+            to: NaiveDate,
+        ) -> StoreResult<Vec<DailyRecord>> {
+            sqlx::query_as::<_, RecordRow>($records_of)
+                .bind(currency_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(StoreError::from)
+                .and_then(RecordRow::into_records)
+        }
+
+        async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
+            let rows: Vec<(i64, i64, Vec<u8>, i64)> =
+                sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(currency_id, records, sha256, generation)| StoredDigest {
+                    currency_id,
+                    digest: CoinDigest { records, sha256 },
+                    generation,
+                })
+                .collect())
+        }
+
+        async fn move_digest_generation(&mut self, from: i64, to: i64) -> StoreResult<()> {
+            sqlx::query($move_digest_generation)
+                .bind(to)
+                .bind(from)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+    };
+}
+use common_writes;
+
 impl CurrencyRow {
     fn into_currency(self) -> StoreResult<Currency> {
         let symbol = Symbol::parse(&self.symbol).map_err(|reason| {

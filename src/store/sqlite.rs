@@ -426,35 +426,10 @@ pub(super) async fn close_extremes(
 
 /// Gives every coin without an id one (see `CoinId::for_name`), in id order.
 pub(super) async fn fill_missing_coin_ids(pool: &SqlitePool) -> StoreResult<()> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let coins: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT id, name, coin_id FROM currency ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-    for (id, coin_id) in missing_coin_ids(coins) {
-        sqlx::query("UPDATE currency SET coin_id = ?1 WHERE id = ?2")
-            .bind(coin_id.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
+    assign_missing_coin_ids(pool.begin_with("BEGIN IMMEDIATE").await?).await
 }
 
-pub(super) async fn record_count(pool: &SqlitePool) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
-        .fetch_one(pool)
-        .await?)
-}
-
-pub(super) async fn generation(pool: &SqlitePool) -> StoreResult<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
-            .fetch_one(pool)
-            .await?,
-    )
-}
+super::common_functions!(SqlitePool, Sqlite, set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2");
 
 /// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
 /// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
@@ -489,61 +464,14 @@ impl Writer {
 }
 
 impl WriteTransaction for Writer {
-    async fn currency(&mut self, key: CurrencyKey<'_>) -> StoreResult<Option<Currency>> {
-        currency(&mut *self.tx, key).await
-    }
-
-    async fn insert_currency(
-        &mut self,
-        symbol: &Symbol,
-        name: &str,
-        coin_id: &CoinId,
-    ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
+    super::common_writes! {
+        insert_currency:
             "INSERT INTO currency (name, symbol, coin_id) VALUES (?1, ?2, ?3) RETURNING id",
-        )
-        .bind(name)
-        .bind(symbol.as_str())
-        .bind(coin_id.as_str())
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn set_coin_id(&mut self, id: i64, coin_id: &CoinId) -> StoreResult<()> {
-        sqlx::query("UPDATE currency SET coin_id = ?1 WHERE id = ?2")
-            .bind(coin_id.as_str())
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn rename_currency(&mut self, id: i64, name: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE currency SET name = ?1 WHERE id = ?2")
-            .bind(name)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    async fn records_of(
-        &mut self,
-        currency_id: i64,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> StoreResult<Vec<DailyRecord>> {
-        sqlx::query_as::<_, RecordRow>(
-            "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-             FROM record WHERE currency_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date",
-        )
-        .bind(currency_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *self.tx)
-        .await
-        .map_err(StoreError::from)
-        .and_then(RecordRow::into_records)
+        set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2",
+        rename_currency: "UPDATE currency SET name = ?1 WHERE id = ?2",
+        records_of: "SELECT currency_id, date, open, high, low, close, volume, marketcap \
+            FROM record WHERE currency_id = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date",
+        move_digest_generation: "UPDATE coin_digest SET generation = ?1 WHERE generation = ?2",
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -589,34 +517,11 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>> {
-        let rows: Vec<(i64, i64, Vec<u8>, i64)> =
-            sqlx::query_as("SELECT currency_id, records, sha256, generation FROM coin_digest")
-                .fetch_all(&mut *self.tx)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(currency_id, records, sha256, generation)| StoredDigest {
-                currency_id,
-                digest: CoinDigest { records, sha256 },
-                generation,
-            })
-            .collect())
-    }
-
     async fn save_coin_digests(
         &mut self,
         digests: &[(i64, CoinDigest)],
-        old_generation: i64,
-        new_generation: i64,
+        generation: i64,
     ) -> StoreResult<()> {
-        if new_generation != old_generation {
-            sqlx::query("UPDATE coin_digest SET generation = ?1 WHERE generation = ?2")
-                .bind(new_generation)
-                .bind(old_generation)
-                .execute(&mut *self.tx)
-                .await?;
-        }
         // 4 bound values a row, below SQLite's 32,766 a statement.
         for chunk in digests.chunks(8_000) {
             let mut query = QueryBuilder::<Sqlite>::new(
@@ -626,7 +531,7 @@ impl WriteTransaction for Writer {
                 row.push_bind(*currency_id)
                     .push_bind(digest.records)
                     .push_bind(digest.sha256.as_slice())
-                    .push_bind(new_generation);
+                    .push_bind(generation);
             });
             query.push(
                 " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \

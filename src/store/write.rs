@@ -65,13 +65,14 @@ pub(crate) trait WriteTransaction: Sized {
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
     /// Every coin's stored digest (table `coin_digest`).
     async fn coin_digests(&mut self) -> StoreResult<Vec<StoredDigest>>;
-    /// Stores the digests of the coins this write read, stamped `new_generation`, and moves
-    /// the other digests stamped `old_generation` to it: this write did not change them.
+    /// Moves the digests stamped generation `from` to generation `to`: the coins a write did
+    /// not change.
+    async fn move_digest_generation(&mut self, from: i64, to: i64) -> StoreResult<()>;
+    /// Stores the digests of the coins this write read, stamped `generation`.
     async fn save_coin_digests(
         &mut self,
         digests: &[(i64, CoinDigest)],
-        old_generation: i64,
-        new_generation: i64,
+        generation: i64,
     ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
@@ -231,8 +232,12 @@ pub(crate) async fn apply<T: WriteTransaction>(
     } else {
         old_generation
     };
-    if !new_digests.is_empty() || summary.generation != old_generation {
-        tx.save_coin_digests(&new_digests, old_generation, summary.generation)
+    if summary.generation != old_generation {
+        tx.move_digest_generation(old_generation, summary.generation)
+            .await?;
+    }
+    if !new_digests.is_empty() {
+        tx.save_coin_digests(&new_digests, summary.generation)
             .await?;
     }
     tx.commit().await?;
@@ -600,34 +605,41 @@ mod tests {
         assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
     }
 
+    /// 2021-`month`-`day`.
+    fn d(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, month, day).unwrap()
+    }
+
+    /// Every price of a record its value (so high and close are the same): Jan 30: 5,
+    /// Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 6 (equal to the high and highest
+    /// close: no step), Mar 3: 9, Apr 1: 4 (equal to the lowest close: no step), Apr 2: 1.
+    fn month_crossing_history() -> [DailyRecord; 7] {
+        [
+            rec_on(d(1, 30), 5.0),
+            rec_on(d(1, 31), 6.0),
+            rec_on(d(3, 1), 4.0),
+            rec_on(d(3, 2), 6.0),
+            rec_on(d(3, 3), 9.0),
+            rec_on(d(4, 1), 4.0),
+            rec_on(d(4, 2), 1.0),
+        ]
+    }
+
     #[test]
     fn month_starts_hold_the_ath_as_it_stood_before_them() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        let r = rec_on;
-        // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 9, Apr 1: 1.
-        let history = [
-            r(d(2021, 1, 30), 5.0),
-            r(d(2021, 1, 31), 6.0),
-            r(d(2021, 3, 1), 4.0),
-            r(d(2021, 3, 2), 9.0),
-            r(d(2021, 4, 1), 1.0),
-        ];
+        let history = month_crossing_history();
         let ath = AthHistory::of(history.iter());
         let step = |date, high| AthStep { date, high };
         assert_eq!(
             ath.steps,
-            [
-                step(d(2021, 1, 30), 5.0),
-                step(d(2021, 1, 31), 6.0),
-                step(d(2021, 3, 2), 9.0)
-            ]
+            [step(d(1, 30), 5.0), step(d(1, 31), 6.0), step(d(3, 3), 9.0)]
         );
         assert_eq!(
             ath.months,
             [
-                (d(2021, 2, 1), step(d(2021, 1, 31), 6.0)),
-                (d(2021, 3, 1), step(d(2021, 1, 31), 6.0)),
-                (d(2021, 4, 1), step(d(2021, 3, 2), 9.0)),
+                (d(2, 1), step(d(1, 31), 6.0)),
+                (d(3, 1), step(d(1, 31), 6.0)),
+                (d(4, 1), step(d(3, 3), 9.0)),
             ]
         );
         assert_eq!(AthHistory::of(history[..2].iter()).months, []);
@@ -636,19 +648,7 @@ mod tests {
 
     #[test]
     fn close_steps_and_month_starts_hold_both_extremes_reached_first() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-        let r = rec_on;
-        // Jan 30: 5, Jan 31: 6, (no February records), Mar 1: 4, Mar 2: 6 (equal: no step),
-        // Mar 3: 9, Apr 1: 4 (equal low: no step), Apr 2: 1.
-        let history = [
-            r(d(2021, 1, 30), 5.0),
-            r(d(2021, 1, 31), 6.0),
-            r(d(2021, 3, 1), 4.0),
-            r(d(2021, 3, 2), 6.0),
-            r(d(2021, 3, 3), 9.0),
-            r(d(2021, 4, 1), 4.0),
-            r(d(2021, 4, 2), 1.0),
-        ];
+        let history = month_crossing_history();
         let closes = CloseHistory::of(history.iter());
         let step = |date, close, highest, lowest| CloseStep {
             date,
@@ -659,11 +659,11 @@ mod tests {
         assert_eq!(
             closes.steps,
             [
-                step(d(2021, 1, 30), 5.0, true, true),
-                step(d(2021, 1, 31), 6.0, true, false),
-                step(d(2021, 3, 1), 4.0, false, true),
-                step(d(2021, 3, 3), 9.0, true, false),
-                step(d(2021, 4, 2), 1.0, false, true),
+                step(d(1, 30), 5.0, true, true),
+                step(d(1, 31), 6.0, true, false),
+                step(d(3, 1), 4.0, false, true),
+                step(d(3, 3), 9.0, true, false),
+                step(d(4, 2), 1.0, false, true),
             ]
         );
         let at = |highest, highest_date, lowest, lowest_date| CloseExtremesAt {
@@ -675,9 +675,9 @@ mod tests {
         assert_eq!(
             closes.months,
             [
-                (d(2021, 2, 1), at(6.0, d(2021, 1, 31), 5.0, d(2021, 1, 30))),
-                (d(2021, 3, 1), at(6.0, d(2021, 1, 31), 5.0, d(2021, 1, 30))),
-                (d(2021, 4, 1), at(9.0, d(2021, 3, 3), 4.0, d(2021, 3, 1))),
+                (d(2, 1), at(6.0, d(1, 31), 5.0, d(1, 30))),
+                (d(3, 1), at(6.0, d(1, 31), 5.0, d(1, 30))),
+                (d(4, 1), at(9.0, d(3, 3), 4.0, d(3, 1))),
             ]
         );
         assert_eq!(CloseHistory::of(history[..2].iter()).months, []);

@@ -9,39 +9,24 @@ use krispyto::tools::gen::{file_name, generate, GenOptions};
 use crate::helpers::{spawn_app, Backend};
 use crate::on_both_stores;
 
-async fn record_indexes(store: &Store) -> Vec<String> {
-    match store {
-        Store::Sqlite(pool) => sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' ORDER BY name",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap(),
-        Store::Postgres(pool) => sqlx::query_scalar(
-            "SELECT indexname::text FROM pg_indexes WHERE tablename = 'record' ORDER BY indexname",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap(),
-    }
-}
+/// The names of `record`'s indexes: a query for each store.
+const RECORD_INDEXES: [&str; 2] = [
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' ORDER BY name",
+    "SELECT indexname::text FROM pg_indexes WHERE tablename = 'record' ORDER BY indexname",
+];
 
 /// The foreign keys of `record` (PostgreSQL drops and re-adds them for a bulk load).
-async fn record_foreign_keys(store: &Store) -> Vec<String> {
+const RECORD_FOREIGN_KEYS: [&str; 2] = [
+    "SELECT \"table\" || '(' || \"from\" || ')' FROM pragma_foreign_key_list('record')",
+    "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+     WHERE conrelid = 'record'::regclass AND contype = 'f' ORDER BY conname",
+];
+
+/// What one of the queries above answers on `store`: its SQLite or its PostgreSQL form.
+async fn strings(store: &Store, [sqlite, postgres]: [&str; 2]) -> Vec<String> {
     match store {
-        Store::Sqlite(pool) => sqlx::query_scalar(
-            "SELECT \"table\" || '(' || \"from\" || ')' FROM pragma_foreign_key_list('record')",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap(),
-        Store::Postgres(pool) => sqlx::query_scalar(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
-             WHERE conrelid = 'record'::regclass AND contype = 'f' ORDER BY conname",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap(),
+        Store::Sqlite(pool) => sqlx::query_scalar(sqlite).fetch_all(pool).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar(postgres).fetch_all(pool).await.unwrap(),
     }
 }
 
@@ -69,17 +54,21 @@ async fn assert_ath_steps_match_the_records(store: &Store) {
     assert!(counts[2] > 0, "{counts:?}");
 }
 
+/// The days the derived tables are checked on: month starts, month ends (a leap day among
+/// them), a day inside a month, and the last day of the real data.
+const CHECKED_DAYS: [&str; 6] = [
+    "2012-03-01",
+    "2015-02-28",
+    "2016-02-29",
+    "2018-07-17",
+    "2021-07-01",
+    "2021-07-06",
+];
+
 /// The store's all-time highs (month starts + steps) equal those computed from every record,
 /// on month starts, month ends and days between.
 async fn assert_all_time_highs_match_the_records(store: &Store) {
-    for day in [
-        "2012-03-01",
-        "2015-02-28",
-        "2016-02-29",
-        "2018-07-17",
-        "2021-07-01",
-        "2021-07-06",
-    ] {
+    for day in CHECKED_DAYS {
         let sql = format!(
             "SELECT r.currency_id, r.high, MIN(r.date) FROM record r JOIN ( \
                  SELECT currency_id, MAX(high) AS m FROM record WHERE date <= '{day}' \
@@ -106,14 +95,7 @@ async fn assert_all_time_highs_match_the_records(store: &Store) {
 /// The store's highest and lowest closes (month starts + steps, migration 0006) equal those
 /// computed from every record, each reached first, on the same days.
 async fn assert_close_extremes_match_the_records(store: &Store) {
-    for day in [
-        "2012-03-01",
-        "2015-02-28",
-        "2016-02-29",
-        "2018-07-17",
-        "2021-07-01",
-        "2021-07-06",
-    ] {
+    for day in CHECKED_DAYS {
         // Each coin's first row in (close, date) order, one way and the other.
         let extreme = |direction: &str| {
             format!(
@@ -158,8 +140,8 @@ async fn assert_close_extremes_match_the_records(store: &Store) {
 
 async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: Backend) {
     let app = spawn_app(backend).await;
-    let indexes_before = record_indexes(&app.store).await;
-    let foreign_keys_before = record_foreign_keys(&app.store).await;
+    let indexes_before = strings(&app.store, RECORD_INDEXES).await;
+    let foreign_keys_before = strings(&app.store, RECORD_FOREIGN_KEYS).await;
     assert_eq!(foreign_keys_before.len(), 1, "{foreign_keys_before:?}");
     assert!(
         indexes_before
@@ -196,8 +178,11 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
         app.store.record_count().await.unwrap() as u64,
         generated.rows
     );
-    assert_eq!(record_indexes(&app.store).await, indexes_before);
-    assert_eq!(record_foreign_keys(&app.store).await, foreign_keys_before);
+    assert_eq!(strings(&app.store, RECORD_INDEXES).await, indexes_before);
+    assert_eq!(
+        strings(&app.store, RECORD_FOREIGN_KEYS).await,
+        foreign_keys_before
+    );
     assert_ath_steps_match_the_records(&app.store).await;
     assert_all_time_highs_match_the_records(&app.store).await;
     assert_close_extremes_match_the_records(&app.store).await;
@@ -238,7 +223,7 @@ async fn a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes(backend: B
         "{again:?}"
     );
     assert_eq!(again.summary.unchanged as u64, generated.rows);
-    assert_eq!(record_indexes(&app.store).await, indexes_before);
+    assert_eq!(strings(&app.store, RECORD_INDEXES).await, indexes_before);
 }
 
 on_both_stores!(a_bulk_load_of_generated_data_is_exact_and_keeps_the_indexes);

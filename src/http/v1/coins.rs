@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::coin_by_symbol;
 use crate::analytics::candles::{candles, Candle, Interval, MAX_CANDLES};
+use crate::analytics::coingecko::Quoted;
 use crate::analytics::coins::{overview, PricePoint};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
@@ -32,32 +33,6 @@ pub struct CoinSummary {
     pub last_date: NaiveDate,
     /// The number of daily records (days missing from the data are not counted).
     pub days: i64,
-}
-
-/// One day's prices.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DailyPrices {
-    pub date: NaiveDate,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub close: f64,
-    pub volume: f64,
-    pub market_cap: f64,
-}
-
-impl From<DailyRecord> for DailyPrices {
-    fn from(r: DailyRecord) -> Self {
-        DailyPrices {
-            date: r.date(),
-            open: r.open(),
-            high: r.high(),
-            low: r.low(),
-            close: r.close(),
-            volume: r.volume(),
-            market_cap: r.market_cap(),
-        }
-    }
 }
 
 /// A price and the day it was reached.
@@ -85,7 +60,7 @@ pub struct CoinDetail {
     pub last_date: NaiveDate,
     pub days: usize,
     /// The most recent record.
-    pub latest: DailyPrices,
+    pub latest: Quoted,
     /// The highest daily high (the earliest day on a tie).
     pub ath: DatedPrice,
     /// The lowest daily low (the earliest day on a tie).
@@ -108,47 +83,13 @@ pub struct HistoryParams {
     pub interval: Option<String>,
 }
 
-/// One OHLCV candle.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CandleEntry {
-    /// The period start: the day (1d), the ISO week's Monday (1w), the 1st (1M).
-    pub date: NaiveDate,
-    /// The first day's open.
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    /// The last day's close.
-    pub close: f64,
-    /// The sum over the candle's days.
-    pub volume: f64,
-    /// The last day's market cap.
-    pub market_cap: f64,
-    /// How many daily records the candle holds.
-    pub days: u32,
-}
-
-impl From<Candle> for CandleEntry {
-    fn from(c: Candle) -> Self {
-        CandleEntry {
-            date: c.date,
-            open: c.open,
-            high: c.high,
-            low: c.low,
-            close: c.close,
-            volume: c.volume,
-            market_cap: c.market_cap,
-            days: c.days,
-        }
-    }
-}
-
 /// `GET /api/v1/coins/{symbol}/history`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CoinHistory {
     pub symbol: String,
     pub interval: String,
     /// Ascending by date.
-    pub candles: Vec<CandleEntry>,
+    pub candles: Vec<Candle>,
 }
 
 /// A history request, parsed.
@@ -200,7 +141,7 @@ pub async fn list_coins(State(state): State<AppState>, headers: HeaderMap) -> Re
     let key = CacheKey::new("v1/coins");
     state
         .cache
-        .respond_json(&headers, &key, || coin_list(&state))
+        .respond(&headers, &key, || coin_list(&state))
         .await
 }
 
@@ -259,7 +200,7 @@ pub async fn get_coin(
     let key = CacheKey::new("v1/coin").param("symbol", symbol.trim().to_ascii_uppercase());
     Ok(state
         .cache
-        .respond_json(&headers, &key, || coin_detail(&state, &symbol))
+        .respond(&headers, &key, || coin_detail(&state, &symbol))
         .await)
 }
 
@@ -282,7 +223,7 @@ async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiEr
         first_date: o.first_date,
         last_date: o.last_date,
         days: o.days,
-        latest: o.latest.into(),
+        latest: Quoted::from(&o.latest),
         ath: o.ath.into(),
         atl: o.atl.into(),
     })
@@ -329,7 +270,7 @@ pub async fn coin_history(
         .param("query", format!("{query:?}"));
     Ok(state
         .cache
-        .respond_json(&headers, &key, || history(&state, &symbol, query))
+        .respond(&headers, &key, || history(&state, &symbol, query))
         .await)
 }
 
@@ -377,10 +318,7 @@ async fn history(
     Ok(CoinHistory {
         symbol: coin.symbol.to_string(),
         interval: query.interval.as_str().to_owned(),
-        candles: candles(&records, query.interval)
-            .into_iter()
-            .map(CandleEntry::from)
-            .collect(),
+        candles: candles(&records, query.interval),
     })
 }
 

@@ -61,57 +61,6 @@ pub struct MarketsParams {
     pub per_page: Option<String>,
 }
 
-/// One coin's row.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct MarketEntry {
-    /// By market cap that day among coins with a market cap > 0; null when it is 0.
-    pub rank: Option<u32>,
-    pub symbol: String,
-    pub name: String,
-    /// The day's close.
-    pub price: f64,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub volume: f64,
-    pub market_cap: f64,
-    /// Percent change of the close over 1, 7, 30, 90 and 365 days (as-of rule of /dashboard).
-    pub change_1d: Option<f64>,
-    pub change_7d: Option<f64>,
-    pub change_30d: Option<f64>,
-    pub change_90d: Option<f64>,
-    pub change_365d: Option<f64>,
-    /// The highest daily high up to and including the day, and the earliest day it was reached.
-    pub ath: f64,
-    pub ath_date: NaiveDate,
-    /// `(price - ath) / ath * 100`: 0 at the high, negative below it; null when ath is 0.
-    pub drawdown: Option<f64>,
-}
-
-impl From<&MarketRow> for MarketEntry {
-    fn from(r: &MarketRow) -> Self {
-        MarketEntry {
-            rank: r.rank,
-            symbol: r.symbol.clone(),
-            name: r.name.clone(),
-            price: r.price,
-            open: r.open,
-            high: r.high,
-            low: r.low,
-            volume: r.volume,
-            market_cap: r.market_cap,
-            change_1d: r.change_1d,
-            change_7d: r.change_7d,
-            change_30d: r.change_30d,
-            change_90d: r.change_90d,
-            change_365d: r.change_365d,
-            ath: r.ath.price,
-            ath_date: r.ath.date,
-            drawdown: r.drawdown,
-        }
-    }
-}
-
 /// `GET /api/v1/markets`: one page.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MarketsPage {
@@ -120,7 +69,7 @@ pub struct MarketsPage {
     pub total: usize,
     pub page: u32,
     pub per_page: u32,
-    pub data: Vec<MarketEntry>,
+    pub data: Vec<MarketRow>,
 }
 
 /// A markets request, parsed.
@@ -220,7 +169,7 @@ pub async fn markets(
         .param("per_page", query.per_page);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || async {
+        .respond(&headers, &key, || async {
             let table = state
                 .tables
                 .v1
@@ -324,7 +273,7 @@ fn markets_page(table: &MarketTable, query: &MarketsQuery) -> MarketsPage {
         .into_iter()
         .skip(start)
         .take(query.per_page as usize)
-        .map(MarketEntry::from)
+        .cloned()
         .collect();
     MarketsPage {
         date: table.day,

@@ -118,7 +118,7 @@ pub async fn search(
         .param("limit", query.limit);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || ranked(&state, query))
+        .respond(&headers, &key, || ranked(&state, query))
         .await)
 }
 

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::analytics::stats::{coin_stats, correlation, daily_returns, DailyReturn, DayMove};
+use crate::analytics::stats::{coin_stats, correlation, daily_returns, CoinStats, DailyReturn};
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::error::ErrorBody;
@@ -38,54 +38,6 @@ pub struct StatsParams {
     pub to: Option<String>,
 }
 
-/// The largest fall from a peak close.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DrawdownEntry {
-    /// 0 or negative.
-    pub percent: f64,
-    pub peak_date: NaiveDate,
-    pub trough_date: NaiveDate,
-}
-
-/// A day's move against the previous calendar day.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DayReturnEntry {
-    pub date: NaiveDate,
-    /// Simple return in percent.
-    #[serde(rename = "return")]
-    pub return_percent: f64,
-}
-
-impl From<DayMove> for DayReturnEntry {
-    fn from(m: DayMove) -> Self {
-        DayReturnEntry {
-            date: m.date,
-            return_percent: m.percent,
-        }
-    }
-}
-
-/// One coin's statistics over the range; numbers are null where the data is too short.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CoinStatsEntry {
-    pub symbol: String,
-    pub name: String,
-    /// The coin's first and last record in the range (null when it has none there).
-    pub first_date: Option<NaiveDate>,
-    pub last_date: Option<NaiveDate>,
-    /// Records in the range.
-    pub days: usize,
-    /// Daily returns in the range (consecutive days only).
-    pub returns: usize,
-    /// Percent, first close to last close.
-    pub total_return: Option<f64>,
-    /// Percent: sample standard deviation of daily log returns * sqrt(365) * 100.
-    pub volatility: Option<f64>,
-    pub max_drawdown: Option<DrawdownEntry>,
-    pub best_day: Option<DayReturnEntry>,
-    pub worst_day: Option<DayReturnEntry>,
-}
-
 /// Pearson correlations of daily log returns over the days every coin has one.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CorrelationMatrix {
@@ -104,7 +56,7 @@ pub struct StatsReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// In the order requested.
-    pub coins: Vec<CoinStatsEntry>,
+    pub coins: Vec<CoinStats>,
     pub correlation: CorrelationMatrix,
 }
 
@@ -172,7 +124,7 @@ pub async fn stats(
         .param("to", format!("{:?}", query.to));
     Ok(state
         .cache
-        .respond_json(&headers, &key, || report(&state, query))
+        .respond(&headers, &key, || report(&state, query))
         .await)
 }
 
@@ -215,29 +167,10 @@ async fn report(state: &AppState, query: StatsQuery) -> Result<StatsReport, ApiE
         .map(|c| by_coin.get(&c.id).unwrap_or(&empty))
         .collect();
     let returns: Vec<Vec<DailyReturn>> = records.iter().map(|r| daily_returns(r)).collect();
-    let coins: Vec<CoinStatsEntry> = selected
+    let coins: Vec<CoinStats> = selected
         .iter()
         .zip(records.iter().zip(&returns))
-        .map(|(currency, (records, returns))| {
-            let s = coin_stats(records, returns);
-            CoinStatsEntry {
-                symbol: currency.symbol.to_string(),
-                name: currency.name.clone(),
-                first_date: s.first_date,
-                last_date: s.last_date,
-                days: s.days,
-                returns: s.returns,
-                total_return: s.total_return,
-                volatility: s.volatility,
-                max_drawdown: s.max_drawdown.map(|d| DrawdownEntry {
-                    percent: d.percent,
-                    peak_date: d.peak_date,
-                    trough_date: d.trough_date,
-                }),
-                best_day: s.best_day.map(DayReturnEntry::from),
-                worst_day: s.worst_day.map(DayReturnEntry::from),
-            }
-        })
+        .map(|(currency, (records, returns))| coin_stats(currency, records, returns))
         .collect();
     let series: Vec<&[DailyReturn]> = returns.iter().map(Vec::as_slice).collect();
     let matrix = correlation(&series);

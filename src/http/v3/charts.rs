@@ -4,14 +4,16 @@
 //! records of the window.
 
 use std::future::Future;
+use std::marker::PhantomData;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::coins::{CoinFailures, CoinPath};
 use super::{
@@ -96,7 +98,7 @@ pub struct RangeParams {
 
 /// What a chart or candle request asks, parsed.
 #[derive(Debug, Clone, PartialEq)]
-struct Window {
+pub struct Window {
     vs: String,
     days: Days,
     /// Candles: one per day (`interval=daily`) rather than CoinGecko's default widths.
@@ -222,6 +224,24 @@ async fn ohlc_answer(state: &AppState, id: String, w: Window) -> Result<Ohlc, Ap
     .await
 }
 
+/// The 400 of the `days` routes (`market_chart`, `ohlc`).
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "A parameter is missing or malformed (named), or the currency is unknown \
+        (`invalid vs_currency`)."
+)]
+pub struct SpanInvalid(pub CgError);
+
+/// The 400 of the `/range` routes.
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "A parameter is missing or malformed (named), `from` is after `to`, or the \
+        currency is unknown (`invalid vs_currency`)."
+)]
+pub struct RangeInvalid(pub CgError);
+
 /// A coin's daily price, market cap and volume over the last `days`.
 #[utoipa::path(
     get,
@@ -236,24 +256,16 @@ async fn ohlc_answer(state: &AppState, id: String, w: Window) -> Result<Ohlc, Ap
     params(CoinPath, SpanParams),
     responses(
         (status = 200, description = "The three series.", body = MarketChart),
-        (status = 400, description = "A parameter is missing or malformed (named), or the \
-            currency is unknown (`invalid vs_currency`).", body = CgError),
+        SpanInvalid,
         CoinFailures,
     )
 )]
-pub async fn market_chart(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    params: Result<Query<SpanParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
+pub async fn market_chart(request: ChartRequest<SpanParams>) -> Response {
     // Every point is daily, asked or not.
-    let w = Window {
-        daily: true,
-        ..span_window(&query_params(params)?)?
-    };
-    Ok(cached(&state, &headers, "v3/market_chart", id, w, chart_answer).await)
+    request
+        .every_day()
+        .answer("v3/market_chart", chart_answer)
+        .await
 }
 
 /// A coin's daily price, market cap and volume between two instants.
@@ -268,28 +280,12 @@ pub async fn market_chart(
     params(CoinPath, RangeParams),
     responses(
         (status = 200, description = "The three series.", body = MarketChart),
-        (status = 400, description = "A parameter is missing or malformed (named), `from` is \
-            after `to`, or the currency is unknown (`invalid vs_currency`).", body = CgError),
+        RangeInvalid,
         CoinFailures,
     )
 )]
-pub async fn market_chart_range(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    params: Result<Query<RangeParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
-    let w = range_window(&query_params(params)?)?;
-    Ok(cached(
-        &state,
-        &headers,
-        "v3/market_chart/range",
-        id,
-        w,
-        chart_answer,
-    )
-    .await)
+pub async fn market_chart_range(request: ChartRequest<RangeParams>) -> Response {
+    request.answer("v3/market_chart/range", chart_answer).await
 }
 
 /// A coin's candles over the last `days`.
@@ -308,20 +304,12 @@ pub async fn market_chart_range(
     responses(
         (status = 200, description = "The candles, oldest first.", body = Vec<Vec<f64>>,
             example = json!([[1625616000000_i64, 33746.00245898, 35064.6, 33620.0, 34235.19345116]])),
-        (status = 400, description = "A parameter is missing or malformed (named), or the \
-            currency is unknown (`invalid vs_currency`).", body = CgError),
+        SpanInvalid,
         CoinFailures,
     )
 )]
-pub async fn ohlc(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    params: Result<Query<SpanParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
-    let w = span_window(&query_params(params)?)?;
-    Ok(cached(&state, &headers, "v3/ohlc", id, w, ohlc_answer).await)
+pub async fn ohlc(request: ChartRequest<SpanParams>) -> Response {
+    request.answer("v3/ohlc", ohlc_answer).await
 }
 
 /// A coin's daily candles between two instants.
@@ -336,40 +324,83 @@ pub async fn ohlc(
     params(CoinPath, RangeParams),
     responses(
         (status = 200, description = "The candles, oldest first.", body = Vec<Vec<f64>>),
-        (status = 400, description = "A parameter is missing or malformed (named), `from` is \
-            after `to`, or the currency is unknown (`invalid vs_currency`).", body = CgError),
+        RangeInvalid,
         CoinFailures,
     )
 )]
-pub async fn ohlc_range(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    params: Result<Query<RangeParams>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let id = path_id(id)?;
-    let w = range_window(&query_params(params)?)?;
-    Ok(cached(&state, &headers, "v3/ohlc/range", id, w, ohlc_answer).await)
+pub async fn ohlc_range(request: ChartRequest<RangeParams>) -> Response {
+    request.answer("v3/ohlc/range", ohlc_answer).await
 }
 
-/// The cached answer of one of the four routes: `answer` computes it on a miss.
-async fn cached<'a, T, Fut>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    route: &'static str,
+/// The query string of a chart or candle route: the window it asks for.
+pub trait WindowParams: DeserializeOwned + Send {
+    fn window(&self) -> Result<Window, ApiError>;
+}
+
+impl WindowParams for SpanParams {
+    fn window(&self) -> Result<Window, ApiError> {
+        span_window(self)
+    }
+}
+
+impl WindowParams for RangeParams {
+    fn window(&self) -> Result<Window, ApiError> {
+        range_window(self)
+    }
+}
+
+/// What the four routes share: the coin id of the path and the window of the query string
+/// `P` (parsed in that order: a bad path is named first), with what answering needs. Each
+/// route is this, its cache route and its answer.
+pub struct ChartRequest<P> {
+    state: AppState,
+    headers: HeaderMap,
     id: String,
-    w: Window,
-    answer: impl FnOnce(&'a AppState, String, Window) -> Fut,
-) -> Response
-where
-    T: Serialize,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let key = w.key(route, &id);
-    state
-        .cache
-        .respond_json(headers, &key, || answer(state, id, w))
-        .await
+    window: Window,
+    params: PhantomData<fn() -> P>,
+}
+
+impl<P: WindowParams> FromRequestParts<AppState> for ChartRequest<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let id = path_id(Path::<String>::from_request_parts(parts, state).await)?;
+        let params = query_params(Query::<P>::from_request_parts(parts, state).await)?;
+        Ok(ChartRequest {
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            id,
+            window: params.window()?,
+            params: PhantomData,
+        })
+    }
+}
+
+impl<P> ChartRequest<P> {
+    /// The same request with daily points, whatever `interval` said.
+    fn every_day(mut self) -> Self {
+        self.window.daily = true;
+        self
+    }
+
+    /// The cached answer of `route`: `answer` computes it on a miss.
+    async fn answer<'a, T, Fut>(
+        &'a self,
+        route: &'static str,
+        answer: impl FnOnce(&'a AppState, String, Window) -> Fut,
+    ) -> Response
+    where
+        T: Serialize,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let key = self.window.key(route, &self.id);
+        self.state
+            .cache
+            .respond(&self.headers, &key, || {
+                answer(&self.state, self.id.clone(), self.window.clone())
+            })
+            .await
+    }
 }
 
 /// The window of a `days` request; daily when `interval` is given.

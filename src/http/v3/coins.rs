@@ -73,7 +73,7 @@ pub async fn coins_list(
     let key = CacheKey::new("v3/coins/list").param("include_platform", platforms);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || async {
+        .respond(&headers, &key, || async {
             let mut coins: Vec<ListedCoin> = state
                 .store
                 .currencies()
@@ -349,7 +349,7 @@ pub async fn coin(
         .param("sparkline", q.sparkline);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || coin_object(&state, id, q))
+        .respond(&headers, &key, || coin_object(&state, id, q))
         .await)
 }
 
@@ -661,7 +661,7 @@ pub async fn coin_history(
         .param("localization", localization);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || snapshot(&state, id, date, localization))
+        .respond(&headers, &key, || snapshot(&state, id, date, localization))
         .await)
 }
 

@@ -81,7 +81,7 @@ pub async fn search(
     let key = CacheKey::new("v3/search").param("query", &query);
     Ok(state
         .cache
-        .respond_json(&headers, &key, || async {
+        .respond(&headers, &key, || async {
             let universe = Universe::load(&state.store).await?;
             let caps: HashMap<i64, f64> = match universe.latest {
                 Some(day) => state.store.market_caps_on(day).await?.into_iter().collect(),

@@ -36,7 +36,7 @@ pub struct Ping {
 pub async fn ping(State(state): State<AppState>, headers: HeaderMap) -> Response {
     state
         .cache
-        .respond_json(&headers, &CacheKey::new("v3/ping"), || async {
+        .respond(&headers, &CacheKey::new("v3/ping"), || async {
             Ok(Ping {
                 gecko_says: "(V3) To the Moon!".into(),
             })
@@ -65,7 +65,7 @@ pub async fn supported_vs_currencies(
 ) -> Response {
     state
         .cache
-        .respond_json(
+        .respond(
             &headers,
             &CacheKey::new("v3/supported_vs_currencies"),
             || async {
@@ -217,7 +217,7 @@ pub async fn simple_price(
     let key = query.key();
     Ok(state
         .cache
-        .respond_json(&headers, &key, || prices(&state, query))
+        .respond(&headers, &key, || prices(&state, query))
         .await)
 }
 
