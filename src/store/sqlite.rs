@@ -55,12 +55,59 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
 }
 
 pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
-    sqlx::query_as::<_, CurrencyRow>(&format!("{SELECT_CURRENCY} ORDER BY id"))
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(CurrencyRow::into_currency)
-        .collect()
+    // Every coin (2,000 at scale) on every /api/v1/stats and dashboard request: stepped
+    // directly, like the record reads (see `read_direct`).
+    read_direct(pool, |db| {
+        let mut statement = db.prepare(&format!("{SELECT_CURRENCY} ORDER BY id"))?;
+        let mut rows = statement.query([])?;
+        let mut coins = Vec::new();
+        while let Some(row) = rows.next()? {
+            let coin = CurrencyRow {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                symbol: row.get(2)?,
+                coin_id: row.get(3)?,
+            };
+            coins.push(coin.into_currency()?);
+        }
+        Ok(coins)
+    })
+    .await
+}
+
+/// Runs `read` on one of the pool's connections, through rusqlite, on a blocking thread.
+///
+/// sqlx's SQLite driver steps a statement on the connection's worker thread and sends every
+/// row through a channel to the async side, each value copied into an allocation of its own:
+/// at 3,650 rows (one coin's history) the hand-overs, thread wake-ups and allocations were
+/// ~85 % of the server's CPU time and SQLite itself ~12 % (perf, docs/benchmarks.md), and the
+/// read took 10-20 ms where SQLite needs ~1.5 ms. Here the rows are decoded where they are
+/// stepped and only the result crosses back. The connection comes from the pool as for any
+/// query, so the pool still bounds concurrent reads (and its acquire timeout still answers
+/// "unavailable"), and in-memory databases work the same.
+async fn read_direct<T, F>(pool: &SqlitePool, read: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> StoreResult<T> + Send + 'static,
+{
+    let mut conn = pool.acquire().await?;
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        // sqlx's documented way to call SQLite on its connection: while the guard lives its
+        // worker thread makes no call on the handle.
+        let mut locked = runtime.block_on(conn.lock_handle())?;
+        // SAFETY: the handle is a live connection, opened by the one bundled SQLite that sqlx
+        // and rusqlite share (one libsqlite3-sys), used by nothing else while `locked` lives,
+        // and `db` is dropped before it: `from_handle` borrows the handle and never closes it.
+        // `read` prepares its statements on `db`, so they are finalized with it.
+        let db = unsafe { rusqlite::Connection::from_handle(locked.as_raw_handle().as_ptr()) }?;
+        let result = read(&db);
+        drop(db);
+        drop(locked);
+        result
+    })
+    .await
+    .map_err(|error| StoreError::Conflict(format!("a database read stopped: {error}")))?
 }
 
 /// One coin by a unique column, in the pool or in a transaction.
@@ -170,20 +217,49 @@ pub(super) async fn records_between(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> StoreResult<Vec<(i64, DailyRecord)>> {
-    let mut query = QueryBuilder::<Sqlite>::new(
+    // In the order of the (currency_id, date) unique index: no sort. Stepped directly (see
+    // `read_direct`): one coin's whole history is 3,650 rows at scale.
+    let mut sql = String::from(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record WHERE currency_id IN ",
+         FROM record WHERE currency_id IN (",
     );
-    push_id_list(&mut query, currency_ids);
-    if let Some(from) = from {
-        query.push(" AND date >= ").push_bind(from);
+    let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(currency_ids.len() + 2);
+    for (index, id) in currency_ids.iter().enumerate() {
+        sql.push_str(if index == 0 { "?" } else { ", ?" });
+        params.push(rusqlite::types::Value::Integer(*id));
     }
-    if let Some(to) = to {
-        query.push(" AND date <= ").push_bind(to);
+    sql.push(')');
+    for (bound, day) in [(" AND date >= ?", from), (" AND date <= ?", to)] {
+        if let Some(day) = day {
+            sql.push_str(bound);
+            params.push(rusqlite::types::Value::Text(iso_date(day)));
+        }
     }
-    query.push(" ORDER BY currency_id, date");
-    let rows: Vec<RecordRow> = query.build_query_as().fetch_all(pool).await?;
-    RecordRow::into_pairs(rows)
+    sql.push_str(" ORDER BY currency_id, date");
+    read_direct(pool, move |db| {
+        let mut statement = db.prepare(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next()? {
+            records.push(record_row(row)?.into_pair()?);
+        }
+        Ok(records)
+    })
+    .await
+}
+
+/// A row of `SELECT currency_id, date, open, high, low, close, volume, marketcap`.
+fn record_row(row: &rusqlite::Row<'_>) -> StoreResult<RecordRow> {
+    Ok(RecordRow {
+        currency_id: row.get(0)?,
+        date: stored_date_bytes(row.get_ref(1)?.as_bytes().unwrap_or_default())?,
+        open: row.get(2)?,
+        high: row.get(3)?,
+        low: row.get(4)?,
+        close: row.get(5)?,
+        volume: row.get(6)?,
+        marketcap: row.get(7)?,
+    })
 }
 
 pub(super) async fn stream_records(
@@ -257,17 +333,7 @@ fn stream_records_blocking(
     let mut rows = statement.query(rusqlite::params_from_iter(params))?;
     let mut batch = Vec::with_capacity(super::STREAM_BATCH_ROWS);
     while let Some(row) = rows.next()? {
-        let record = RecordRow {
-            currency_id: row.get(0)?,
-            date: stored_date_bytes(row.get_ref(1)?.as_bytes().unwrap_or_default())?,
-            open: row.get(2)?,
-            high: row.get(3)?,
-            low: row.get(4)?,
-            close: row.get(5)?,
-            volume: row.get(6)?,
-            marketcap: row.get(7)?,
-        };
-        batch.push(record.into_pair()?);
+        batch.push(record_row(row)?.into_pair()?);
         if batch.len() == super::STREAM_BATCH_ROWS {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(super::STREAM_BATCH_ROWS));
             if sender.blocking_send(Ok(full)).is_err() {
@@ -804,5 +870,352 @@ impl WriteTransaction for Writer {
 
     async fn commit(self) -> StoreResult<()> {
         Ok(self.tx.commit().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{CoinUpdate, Store, StoreError, StoreOptions};
+    use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
+    use chrono::NaiveDate;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    /// A record whose values only survive an exact round trip (no short decimal form).
+    fn record(date: &str, base: f64) -> DailyRecord {
+        let open = base + 0.1 + f64::EPSILON * base;
+        DailyRecord::new(
+            RecordDate::parse(date).unwrap(),
+            open,
+            base * 1.5 + 1.0 / 3.0,
+            base * 0.5,
+            base + 2.0 / 7.0,
+            1e9 / 3.0,
+            base * 1e6 + 0.015625,
+        )
+        .unwrap()
+    }
+
+    fn coin(symbol: &str, records: Vec<DailyRecord>) -> CoinUpdate {
+        CoinUpdate {
+            symbol: Symbol::parse(symbol).unwrap(),
+            name: Some(CoinName::parse(&format!("Coin {symbol}")).unwrap()),
+            coin_id: None,
+            records,
+        }
+    }
+
+    /// An in-memory database: it lives in the pool's only connection, so every statement
+    /// after a direct read finds it only if that read gave the connection back intact.
+    async fn memory_store() -> Store {
+        let store = Store::connect(&StoreOptions {
+            database_url: "sqlite::memory:".into(),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    fn assert_same(found: &[(i64, DailyRecord)], expected: &[(i64, DailyRecord)]) {
+        assert_eq!(found.len(), expected.len());
+        for ((id, a), (want_id, b)) in found.iter().zip(expected) {
+            assert_eq!((id, a.date()), (want_id, b.date()));
+            assert!(a.same_values(b), "{a:?} != {b:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn direct_reads_give_the_stored_values_and_the_connection_back() {
+        let store = memory_store().await;
+        let aaa = vec![
+            record("2021-01-01", 10.0),
+            record("2021-01-02", 11.0),
+            record("2021-01-04", 12.0),
+        ];
+        let bbb = vec![record("2021-01-02", 20.0), record("2021-01-03", 21.0)];
+        store
+            .apply(&[coin("AAA", aaa.clone()), coin("BBB", bbb.clone())])
+            .await
+            .unwrap();
+        let coins = store.currencies().await.unwrap();
+        let symbols: Vec<&str> = coins.iter().map(|c| c.symbol.as_str()).collect();
+        assert_eq!(symbols, ["AAA", "BBB"]);
+        assert_eq!(coins[0].name, "Coin AAA");
+        let (a, b) = (coins[0].id, coins[1].id);
+
+        // Both coins, every day: by coin, then date, bit for bit.
+        let all = store.records_between(&[b, a], None, None).await.unwrap();
+        let expected: Vec<(i64, DailyRecord)> = aaa
+            .iter()
+            .map(|r| (a, *r))
+            .chain(bbb.iter().map(|r| (b, *r)))
+            .collect();
+        assert_same(&all, &expected);
+        // Each bound alone and both: inclusive.
+        let from = store
+            .records_between(&[a], Some(day("2021-01-02")), None)
+            .await
+            .unwrap();
+        assert_same(&from, &[(a, aaa[1]), (a, aaa[2])]);
+        let to = store
+            .records_between(&[a, b], None, Some(day("2021-01-02")))
+            .await
+            .unwrap();
+        assert_same(&to, &[(a, aaa[0]), (a, aaa[1]), (b, bbb[0])]);
+        let none = store
+            .records_between(&[a], Some(day("2021-01-05")), None)
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+
+        // The same single connection serves sqlx's statements and a write afterwards.
+        store
+            .apply(&[coin("AAA", vec![record("2021-01-05", 13.0)])])
+            .await
+            .unwrap();
+        assert_eq!(store.record_count().await.unwrap(), 6);
+        let after = store.records_between(&[a], None, None).await.unwrap();
+        assert_eq!(after.len(), 4);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_direct_reads_share_a_small_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&StoreOptions {
+            database_url: format!("sqlite://{}", dir.path().join("k.db").display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        store.migrate().await.unwrap();
+        let records: Vec<DailyRecord> = (0..400)
+            .map(|i| {
+                let date = day("2020-01-01") + chrono::Days::new(i);
+                record(&date.format("%Y-%m-%d").to_string(), i as f64 + 1.0)
+            })
+            .collect();
+        store.apply(&[coin("AAA", records.clone())]).await.unwrap();
+        let id = store.currencies().await.unwrap()[0].id;
+        let reads: Vec<_> = (0..16)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.records_between(&[id], None, None).await })
+            })
+            .collect();
+        let expected: Vec<(i64, DailyRecord)> = records.iter().map(|r| (id, *r)).collect();
+        for read in reads {
+            assert_same(&read.await.unwrap().unwrap(), &expected);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stored_date_changed_behind_krispytos_back_is_an_error_not_a_panic() {
+        let store = memory_store().await;
+        store
+            .apply(&[coin("AAA", vec![record("2021-01-01", 10.0)])])
+            .await
+            .unwrap();
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        // Digits and dashes pass the table's CHECK, but no such day exists.
+        sqlx::query("UPDATE record SET date = '2021-02-30'")
+            .execute(pool)
+            .await
+            .unwrap();
+        let id = store.currencies().await.unwrap()[0].id;
+        match store.records_between(&[id], None, None).await {
+            Err(StoreError::Conflict(message)) => {
+                assert!(message.contains("2021-02-30"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // And the connection is still there for the next read.
+        assert_eq!(store.record_count().await.unwrap(), 1);
+    }
+
+    /// Every row of `table` as text, REAL values by their bits (so -0.0 is not 0.0 and no
+    /// rounding hides), in key order.
+    async fn dump(pool: &sqlx::SqlitePool, table: &str, columns: &str) -> Vec<String> {
+        let sql = format!("SELECT {columns} FROM {table} ORDER BY 1, 2");
+        let rows = sqlx::query(&sql).fetch_all(pool).await.unwrap();
+        rows.iter()
+            .map(|row| {
+                use sqlx::{Row, TypeInfo, ValueRef};
+                (0..row.len())
+                    .map(|i| {
+                        let value = row.try_get_raw(i).unwrap();
+                        match value.type_info().name() {
+                            "REAL" => format!("{:x}", row.get::<f64, _>(i).to_bits()),
+                            "INTEGER" => row.get::<i64, _>(i).to_string(),
+                            "BLOB" => format!("{:?}", row.get::<Vec<u8>, _>(i)),
+                            "NULL" => "NULL".into(),
+                            _ => row.get::<String, _>(i),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn migration_0008_keeps_every_record_bit_for_bit_and_the_derived_tables() {
+        // A database at the schema before 0008 (the same files, so the same checksums).
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("migrations");
+        std::fs::create_dir(&old).unwrap();
+        let ours = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for entry in std::fs::read_dir(&ours).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            if name.as_str() < "0008" {
+                std::fs::copy(&path, old.join(&name)).unwrap();
+            }
+        }
+        let store = Store::connect(&StoreOptions {
+            database_url: format!("sqlite://{}", dir.path().join("k.db").display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(pool)
+            .await
+            .unwrap();
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'record'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert!(!table.contains("WITHOUT ROWID"), "{table}");
+
+        // The real data (gaps, every kind of value), then days written across coins, as a
+        // sync writes them (rows out of key order in the old table), and a changed record.
+        let real =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/kaggle-crypto");
+        crate::import::import(
+            &store,
+            &[crate::import::source::Source::Path(real)],
+            crate::import::Progress::Hidden,
+        )
+        .await
+        .unwrap();
+        let mut synced = Vec::new();
+        for (symbol, base) in [("BTC", 40_000.0), ("ETH", 3_000.0), ("AAA", 1.0)] {
+            synced.push(coin(
+                symbol,
+                vec![
+                    record("2021-07-07", base),
+                    record("2021-07-08", base * 1.01),
+                ],
+            ));
+        }
+        synced[0].name = None;
+        synced[1].name = None;
+        store.apply(&synced).await.unwrap();
+        store
+            .apply(&[CoinUpdate {
+                name: None,
+                ..coin("BTC", vec![record("2021-07-06", 35_000.0)])
+            }])
+            .await
+            .unwrap();
+
+        let tables = [
+            (
+                "record",
+                "currency_id, date, open, high, low, close, volume, marketcap",
+            ),
+            ("currency", "id, name, symbol, coin_id"),
+            ("ath_step", "currency_id, date, high"),
+            ("ath_month", "currency_id, month, high, date"),
+            ("close_step", "currency_id, date, close, highest, lowest"),
+            (
+                "close_month",
+                "currency_id, month, highest, highest_date, lowest, lowest_date",
+            ),
+            ("coin_digest", "currency_id, records, sha256, generation"),
+            ("data_generation", "id, generation"),
+        ];
+        let mut before = Vec::new();
+        for (name, columns) in tables {
+            before.push(dump(pool, name, columns).await);
+        }
+        assert!(before[0].len() > 37_000);
+
+        store.migrate().await.unwrap();
+
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'record'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert!(table.contains("WITHOUT ROWID"), "{table}");
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["record_date_covering_idx"]);
+        for ((name, columns), rows) in tables.into_iter().zip(&before) {
+            assert_eq!(&dump(pool, name, columns).await, rows, "{name}");
+        }
+        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(check, ["ok"]);
+        let orphans: Vec<(String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+        assert!(orphans.is_empty(), "{orphans:?}");
+
+        // Writes go on as before: a duplicate day is an update, a new one an insert, and the
+        // derived tables follow (the new high is the coin's all-time high from that day).
+        let summary = store
+            .apply(&[CoinUpdate {
+                name: None,
+                ..coin(
+                    "AAA",
+                    vec![record("2021-07-08", 2.0), record("2021-07-09", 500.0)],
+                )
+            }])
+            .await
+            .unwrap();
+        assert_eq!((summary.inserted, summary.updated), (1, 1));
+        let aaa = store.currencies().await.unwrap();
+        let aaa = aaa.iter().find(|c| c.symbol.as_str() == "AAA").unwrap().id;
+        let highs = store
+            .all_time_highs(Some(&[aaa]), day("2021-07-09"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (highs[0].price, highs[0].date),
+            (500.0 * 1.5 + 1.0 / 3.0, day("2021-07-09"))
+        );
+        let rows = store.records_between(&[aaa], None, None).await.unwrap();
+        let dates: Vec<NaiveDate> = rows.iter().map(|(_, r)| r.date()).collect();
+        assert_eq!(
+            dates,
+            [day("2021-07-07"), day("2021-07-08"), day("2021-07-09")]
+        );
     }
 }
