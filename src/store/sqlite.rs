@@ -380,6 +380,8 @@ pub(super) async fn market_days(
     currency_ids: Option<&[i64]>,
 ) -> StoreResult<Vec<MarketDay>> {
     // One range of the (date, currency_id) key: the day's rows, already in coin order.
+    // Stepped directly (see `read_direct`): sqlx's per-row hand-over of 2,000 rows of 21
+    // columns cost more than SQLite's read.
     let mut sql = format!("SELECT {MARKET_DAY_COLUMNS} FROM market_day WHERE date = ?");
     let mut params: Vec<rusqlite::types::Value> = vec![rusqlite::types::Value::Text(iso_date(day))];
     if let Some(ids) = currency_ids {
@@ -415,16 +417,7 @@ fn market_day_row(row: &rusqlite::Row<'_>) -> StoreResult<MarketDayRow> {
         })
     };
     Ok(MarketDayRow {
-        record: RecordRow {
-            currency_id: row.get(0)?,
-            date: date(1)?,
-            open: row.get(2)?,
-            high: row.get(3)?,
-            low: row.get(4)?,
-            close: row.get(5)?,
-            volume: row.get(6)?,
-            marketcap: row.get(7)?,
-        },
+        record: record_row(row)?,
         reference_closes: [
             row.get(8)?,
             row.get(9)?,
@@ -438,41 +431,6 @@ fn market_day_row(row: &rusqlite::Row<'_>) -> StoreResult<MarketDayRow> {
         highest_close: point(17)?,
         lowest_close: point(19)?,
     })
-}
-
-/// Runs `read` on one of the pool's connections, through rusqlite, on a blocking thread.
-///
-/// sqlx's SQLite driver steps a statement on the connection's worker thread and sends every
-/// row through a channel to the async side, each value copied into an allocation of its own:
-/// for a day's 2,000 `market_day` rows of 21 columns the hand-overs, wake-ups and allocations
-/// cost more than SQLite's read. Here the rows are decoded where they are stepped and only the
-/// result crosses back. The connection comes from the pool as for any query, so the pool
-/// still bounds concurrent reads (and its acquire timeout still answers "unavailable"), and
-/// in-memory databases work the same. (The same helper as branch `sqliteread`'s, for its
-/// record reads: one of the two goes when both are merged.)
-async fn read_direct<T, F>(pool: &SqlitePool, read: F) -> StoreResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&rusqlite::Connection) -> StoreResult<T> + Send + 'static,
-{
-    let mut conn = pool.acquire().await?;
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        // sqlx's documented way to call SQLite on its connection: while the guard lives its
-        // worker thread makes no call on the handle.
-        let mut locked = runtime.block_on(conn.lock_handle())?;
-        // SAFETY: the handle is a live connection, opened by the one bundled SQLite that sqlx
-        // and rusqlite share (one libsqlite3-sys), used by nothing else while `locked` lives,
-        // and `db` is dropped before it: `from_handle` borrows the handle and never closes it.
-        // `read` prepares its statements on `db`, so they are finalized with it.
-        let db = unsafe { rusqlite::Connection::from_handle(locked.as_raw_handle().as_ptr()) }?;
-        let result = read(&db);
-        drop(db);
-        drop(locked);
-        result
-    })
-    .await
-    .map_err(|error| StoreError::Conflict(format!("a database read stopped: {error}")))?
 }
 
 pub(super) async fn all_time_highs(
