@@ -45,7 +45,12 @@ done
 work=$(mktemp -d /tmp/krispyto-cluster.XXXXXX)
 declare -A PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  # nginx by SIGTERM, so that its master takes its workers down with it (a SIGKILLed master
+  # leaves them running, still bound to the port); the replicas by SIGKILL.
+  [ -n "${PIDS[nginx]:-}" ] && { kill -TERM "${PIDS[nginx]}" 2>/dev/null || true; }
+  for name in "${!PIDS[@]}"; do
+    [ "$name" = nginx ] || kill -9 "${PIDS[$name]}" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -31,7 +31,7 @@ fail() { printf 'docker-test: FAIL: %s\n' "$*" >&2; exit 1; }
 
 cleanup() {
   for c in "${CONTAINERS[@]}"; do
-    docker rm -f "$c" >/dev/null 2>&1 || true
+    docker rm -f -v "$c" >/dev/null 2>&1 || true  # -v: the anonymous volume of VOLUME too
   done
   docker volume rm "$VOLUME" >/dev/null 2>&1 || true
   psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
@@ -57,15 +57,15 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
 fi
 image_mb=$(( $(docker image inspect -f '{{.Size}}' "$IMAGE") / 1000000 ))
 
-# Runs the image detached on a free loopback port; prints "NAME PORT".
+# Runs the image detached on a free loopback port, left in PORT. Called directly, not in
+# $(...): the name must reach CONTAINERS in this shell for cleanup to remove the container.
 run_container() {
-  local name=$1 port; shift
-  port=$(free_port)
-  docker run -d --name "$name" --network host \
-    -e KRISPYTO_ADDR="127.0.0.1:$port" -e KRISPYTO_DATA=/data \
-    -v "$DATA:/data:ro" "$@" "$IMAGE" >/dev/null
+  local name=$1; shift
+  PORT=$(free_port)
   CONTAINERS+=("$name")
-  echo "$port"
+  docker run -d --name "$name" --network host \
+    -e KRISPYTO_ADDR="127.0.0.1:$PORT" -e KRISPYTO_DATA=/data \
+    -v "$DATA:/data:ro" "$@" "$IMAGE" >/dev/null
 }
 
 # Waits for Docker's own health status (the image's HEALTHCHECK) to turn healthy.
@@ -105,7 +105,8 @@ check_container() {
 
 log "PostgreSQL: fresh database $DB"
 psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
-pg_port=$(run_container "krispyto-docker-pg-$$" -e DATABASE_URL="$PG_BASE/$DB")
+run_container "krispyto-docker-pg-$$" -e DATABASE_URL="$PG_BASE/$DB"
+pg_port=$PORT
 pg_result=$(check_container "krispyto-docker-pg-$$" "$pg_port" postgres)
 count=$(psql "$PG_BASE/$DB" -Atc 'SELECT COUNT(*) FROM record')
 [ "$count" = 37082 ] || fail "PostgreSQL holds $count records, expected 37082"
@@ -113,7 +114,8 @@ log "$pg_result, 37082 rows"
 
 log "SQLite default on volume $VOLUME"
 docker volume create "$VOLUME" >/dev/null
-sq_port=$(run_container "krispyto-docker-sqlite-$$" -v "$VOLUME:/var/lib/krispyto")
+run_container "krispyto-docker-sqlite-$$" -v "$VOLUME:/var/lib/krispyto"
+sq_port=$PORT
 sq_result=$(check_container "krispyto-docker-sqlite-$$" "$sq_port" sqlite)
 docker exec "krispyto-docker-sqlite-$$" test -s /var/lib/krispyto/krispyto.db \
   || fail "the SQLite file is not on the volume"
