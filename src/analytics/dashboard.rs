@@ -44,17 +44,8 @@ pub fn dashboard_rows(day: NaiveDate, coins: &[CoinHistory<'_>]) -> Vec<Dashboar
         .filter_map(|coin| {
             let index = coin.records.binary_search_by_key(&day, |r| r.date()).ok()?;
             let today = &coin.records[index];
-            let [d1, d7, d30] = LOOKBACK_DAYS.map(|back| change_over(coin.records, today, back));
-            Some(DashboardLine {
-                crypto: coin.currency.name.clone(),
-                symbol: coin.currency.symbol.to_string(),
-                price: today.close(),
-                change_24h: d1,
-                change_7d: d7,
-                change_1m: d30,
-                volume_24h: today.volume(),
-                market_cap: today.market_cap(),
-            })
+            let changes = LOOKBACK_DAYS.map(|back| change_over(coin.records, today, back));
+            Some(dashboard_line(coin.currency, today, changes))
         })
         .collect()
 }
@@ -65,20 +56,29 @@ pub fn dashboard_rows_of_days(coins: &[(&Currency, &MarketDay)]) -> Vec<Dashboar
     coins
         .iter()
         .map(|(currency, day)| {
-            let today = &day.record;
-            let [d1, d7, d30] = LOOKBACK_DAYS.map(|back| day.change_over(back));
-            DashboardLine {
-                crypto: currency.name.clone(),
-                symbol: currency.symbol.to_string(),
-                price: today.close(),
-                change_24h: d1,
-                change_7d: d7,
-                change_1m: d30,
-                volume_24h: today.volume(),
-                market_cap: today.market_cap(),
-            }
+            let changes = LOOKBACK_DAYS.map(|back| day.change_over(back));
+            dashboard_line(currency, &day.record, changes)
         })
         .collect()
+}
+
+/// One line from the day's record and its changes over [`LOOKBACK_DAYS`]: what both ways of
+/// building the lines (from records, from kept days) end with.
+fn dashboard_line(
+    currency: &Currency,
+    today: &DailyRecord,
+    [change_24h, change_7d, change_1m]: [Option<f64>; LOOKBACK_DAYS.len()],
+) -> DashboardLine {
+    DashboardLine {
+        crypto: currency.name.clone(),
+        symbol: currency.symbol.to_string(),
+        price: today.close(),
+        change_24h,
+        change_7d,
+        change_1m,
+        volume_24h: today.volume(),
+        market_cap: today.market_cap(),
+    }
 }
 
 /// What the dashboard can be sorted by (`order_by`).
@@ -301,35 +301,28 @@ mod tests {
 
     #[test]
     fn every_numeric_key_sorts_both_ways_with_nulls_last_and_ties_by_name() {
-        for key in [OrderBy::Change24h, OrderBy::Change7d, OrderBy::Change1m] {
-            let mut rows = sample();
-            sort_rows(&mut rows, key, SortDirection::Desc);
-            assert_eq!(
-                names(&rows),
+        let changes = [OrderBy::Change24h, OrderBy::Change7d, OrderBy::Change1m];
+        let figures = [OrderBy::Price, OrderBy::Volume24h, OrderBy::MarketCap];
+        let expected = [
+            (
+                changes,
                 ["Charlie", "delta", "bravo", "Alpha"],
-                "{key:?} desc"
-            );
-            sort_rows(&mut rows, key, SortDirection::Asc);
-            assert_eq!(
-                names(&rows),
                 ["bravo", "Charlie", "delta", "Alpha"],
-                "{key:?} asc"
-            );
-        }
-        for key in [OrderBy::Price, OrderBy::Volume24h, OrderBy::MarketCap] {
-            let mut rows = sample();
-            sort_rows(&mut rows, key, SortDirection::Desc);
-            assert_eq!(
-                names(&rows),
+            ),
+            (
+                figures,
                 ["Alpha", "bravo", "delta", "Charlie"],
-                "{key:?} desc"
-            );
-            sort_rows(&mut rows, key, SortDirection::Asc);
-            assert_eq!(
-                names(&rows),
                 ["Charlie", "bravo", "delta", "Alpha"],
-                "{key:?} asc"
-            );
+            ),
+        ];
+        for (keys, desc, asc) in expected {
+            for key in keys {
+                let mut rows = sample();
+                sort_rows(&mut rows, key, SortDirection::Desc);
+                assert_eq!(names(&rows), desc, "{key:?} desc");
+                sort_rows(&mut rows, key, SortDirection::Asc);
+                assert_eq!(names(&rows), asc, "{key:?} asc");
+            }
         }
     }
 

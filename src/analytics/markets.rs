@@ -84,25 +84,13 @@ pub fn market_rows(
                     date: today.date(),
                 },
             };
-            Some(MarketRow {
-                rank: ranks.get(&coin.currency.id).copied(),
-                symbol: coin.currency.symbol.to_string(),
-                name: coin.currency.name.clone(),
-                price: today.close(),
-                open: today.open(),
-                high: today.high(),
-                low: today.low(),
-                volume: today.volume(),
-                market_cap: today.market_cap(),
-                change_1d: d1,
-                change_7d: d7,
-                change_30d: d30,
-                change_90d: d90,
-                change_365d: d365,
-                ath: ath.price,
-                ath_date: ath.date,
-                drawdown: percent_change(today.close(), ath.price),
-            })
+            Some(market_row(
+                ranks.get(&coin.currency.id).copied(),
+                coin.currency,
+                today,
+                [d1, d7, d30, d90, d365],
+                ath,
+            ))
         })
         .collect()
 }
@@ -117,28 +105,47 @@ pub fn market_rows_of_days(
         .iter()
         .map(|(currency, day)| {
             let today = &day.record;
-            let [d1, d7, d30, d90, d365] = MARKET_LOOKBACK_DAYS.map(|back| day.change_over(back));
-            MarketRow {
-                rank: ranks.get(&currency.id).copied(),
-                symbol: currency.symbol.to_string(),
-                name: currency.name.clone(),
-                price: today.close(),
-                open: today.open(),
-                high: today.high(),
-                low: today.low(),
-                volume: today.volume(),
-                market_cap: today.market_cap(),
-                change_1d: d1,
-                change_7d: d7,
-                change_30d: d30,
-                change_90d: d90,
-                change_365d: d365,
-                ath: day.ath.price,
-                ath_date: day.ath.date,
-                drawdown: percent_change(today.close(), day.ath.price),
-            }
+            let changes = MARKET_LOOKBACK_DAYS.map(|back| day.change_over(back));
+            market_row(
+                ranks.get(&currency.id).copied(),
+                currency,
+                today,
+                changes,
+                day.ath,
+            )
         })
         .collect()
+}
+
+/// One row from the day's record, its changes over [`MARKET_LOOKBACK_DAYS`] and its all-time
+/// high: what both ways of building the rows (from records, from kept days) end with.
+fn market_row(
+    rank: Option<u32>,
+    currency: &Currency,
+    today: &DailyRecord,
+    changes: [Option<f64>; MARKET_LOOKBACK_DAYS.len()],
+    ath: PricePoint,
+) -> MarketRow {
+    let [change_1d, change_7d, change_30d, change_90d, change_365d] = changes;
+    MarketRow {
+        rank,
+        symbol: currency.symbol.to_string(),
+        name: currency.name.clone(),
+        price: today.close(),
+        open: today.open(),
+        high: today.high(),
+        low: today.low(),
+        volume: today.volume(),
+        market_cap: today.market_cap(),
+        change_1d,
+        change_7d,
+        change_30d,
+        change_90d,
+        change_365d,
+        ath: ath.price,
+        ath_date: ath.date,
+        drawdown: percent_change(today.close(), ath.price),
+    }
 }
 
 /// Ranks coins by their market cap on a day, largest first, among those with a market cap
