@@ -136,6 +136,13 @@ async fn the_command_line_imports_and_reports() {
         stdout.contains("5 rows inserted, 0 updated, 0 unchanged"),
         "{stdout}"
     );
+    // The command closes its connections: SQLite folds the write-ahead log into the database
+    // and deletes it, rather than leaving it as large as the import beside the file.
+    let wal = format!("{}-wal", db.url.trim_start_matches("sqlite://"));
+    assert!(
+        !std::path::Path::new(&wal).exists(),
+        "{wal} is left after the import"
+    );
 
     let again = krispyto(&db.url, &["import", dir_arg]);
     assert!(
