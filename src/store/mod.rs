@@ -996,6 +996,20 @@ macro_rules! common_writes {
                 .await?;
             Ok(())
         }
+
+        async fn market_days_missing(&mut self) -> StoreResult<bool> {
+            Ok(sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM record) AND NOT EXISTS (SELECT 1 FROM market_day)",
+            )
+            .fetch_one(&mut *self.tx)
+            .await?)
+        }
+
+        async fn currency_ids(&mut self) -> StoreResult<Vec<i64>> {
+            Ok(sqlx::query_scalar("SELECT id FROM currency ORDER BY id")
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
     };
 }
 use common_writes;

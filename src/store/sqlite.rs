@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use rusqlite::types::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 
@@ -57,22 +58,46 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
 pub(super) async fn currencies(pool: &SqlitePool) -> StoreResult<Vec<Currency>> {
     // Every coin (2,000 at scale) on every /api/v1/stats and dashboard request: stepped
     // directly, like the record reads (see `read_direct`).
-    read_direct(pool, |db| {
-        let mut statement = db.prepare(&format!("{SELECT_CURRENCY} ORDER BY id"))?;
-        let mut rows = statement.query([])?;
-        let mut coins = Vec::new();
-        while let Some(row) = rows.next()? {
-            let coin = CurrencyRow {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                symbol: row.get(2)?,
-                coin_id: row.get(3)?,
-            };
-            coins.push(coin.into_currency()?);
+    let sql = format!("{SELECT_CURRENCY} ORDER BY id");
+    query_direct(pool, sql, Vec::new(), |row| {
+        CurrencyRow {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            symbol: row.get(2)?,
+            coin_id: row.get(3)?,
         }
-        Ok(coins)
+        .into_currency()
     })
     .await
+}
+
+/// Every row of `sql` run with `params`, each decoded by `decode`, through [`read_direct`].
+async fn query_direct<T: Send + 'static>(
+    pool: &SqlitePool,
+    sql: String,
+    params: Vec<Value>,
+    decode: fn(&rusqlite::Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    read_direct(pool, move |db| {
+        let mut statement = db.prepare(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(params))?;
+        let mut decoded = Vec::new();
+        while let Some(row) = rows.next()? {
+            decoded.push(decode(row)?);
+        }
+        Ok(decoded)
+    })
+    .await
+}
+
+/// Appends `(?, ?, ...)` with one placeholder per id to `sql`, and the ids to `params`.
+fn push_id_params(sql: &mut String, params: &mut Vec<Value>, ids: &[i64]) {
+    sql.push('(');
+    for (index, id) in ids.iter().enumerate() {
+        sql.push_str(if index == 0 { "?" } else { ", ?" });
+        params.push(Value::Integer(*id));
+    }
+    sql.push(')');
 }
 
 /// Runs `read` on one of the pool's connections, through rusqlite, on a blocking thread.
@@ -221,31 +246,18 @@ pub(super) async fn records_between(
     // `read_direct`): one coin's whole history is 3,650 rows at scale.
     let mut sql = String::from(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record WHERE currency_id IN (",
+         FROM record WHERE currency_id IN ",
     );
-    let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(currency_ids.len() + 2);
-    for (index, id) in currency_ids.iter().enumerate() {
-        sql.push_str(if index == 0 { "?" } else { ", ?" });
-        params.push(rusqlite::types::Value::Integer(*id));
-    }
-    sql.push(')');
+    let mut params: Vec<Value> = Vec::with_capacity(currency_ids.len() + 2);
+    push_id_params(&mut sql, &mut params, currency_ids);
     for (bound, day) in [(" AND date >= ?", from), (" AND date <= ?", to)] {
         if let Some(day) = day {
             sql.push_str(bound);
-            params.push(rusqlite::types::Value::Text(iso_date(day)));
+            params.push(Value::Text(iso_date(day)));
         }
     }
     sql.push_str(" ORDER BY currency_id, date");
-    read_direct(pool, move |db| {
-        let mut statement = db.prepare(&sql)?;
-        let mut rows = statement.query(rusqlite::params_from_iter(params))?;
-        let mut records = Vec::new();
-        while let Some(row) = rows.next()? {
-            records.push(record_row(row)?.into_pair()?);
-        }
-        Ok(records)
-    })
-    .await
+    query_direct(pool, sql, params, |row| record_row(row)?.into_pair()).await
 }
 
 /// A row of `SELECT currency_id, date, open, high, low, close, volume, marketcap`.
@@ -288,14 +300,12 @@ pub(super) async fn stream_records(
         return forward_batches(query.build_query_as::<RecordRow>().fetch(pool), sender).await;
     };
     let sql = query.sql().to_owned();
-    let mut params: Vec<rusqlite::types::Value> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
     if let Some(ids) = &selection.currency_ids {
-        params.extend(ids.iter().map(|id| rusqlite::types::Value::Integer(*id)));
+        params.extend(ids.iter().map(|id| Value::Integer(*id)));
     }
     for day in [selection.from, selection.to].into_iter().flatten() {
-        params.push(rusqlite::types::Value::Text(
-            day.format("%Y-%m-%d").to_string(),
-        ));
+        params.push(Value::Text(iso_date(day)));
     }
     let sender = sender.clone();
     tokio::task::spawn_blocking(move || stream_records_blocking(&path, &sql, params, &sender))
@@ -319,7 +329,7 @@ fn file_path(pool: &SqlitePool) -> Option<std::path::PathBuf> {
 fn stream_records_blocking(
     path: &std::path::Path,
     sql: &str,
-    params: Vec<rusqlite::types::Value>,
+    params: Vec<Value>,
     sender: &BatchSender,
 ) -> StoreResult<()> {
     use rusqlite::OpenFlags;
@@ -383,24 +393,14 @@ pub(super) async fn market_days(
     // Stepped directly (see `read_direct`): sqlx's per-row hand-over of 2,000 rows of 21
     // columns cost more than SQLite's read.
     let mut sql = format!("SELECT {MARKET_DAY_COLUMNS} FROM market_day WHERE date = ?");
-    let mut params: Vec<rusqlite::types::Value> = vec![rusqlite::types::Value::Text(iso_date(day))];
+    let mut params: Vec<Value> = vec![Value::Text(iso_date(day))];
     if let Some(ids) = currency_ids {
-        sql.push_str(" AND currency_id IN (");
-        for (index, id) in ids.iter().enumerate() {
-            sql.push_str(if index == 0 { "?" } else { ", ?" });
-            params.push(rusqlite::types::Value::Integer(*id));
-        }
-        sql.push(')');
+        sql.push_str(" AND currency_id IN ");
+        push_id_params(&mut sql, &mut params, ids);
     }
     sql.push_str(" ORDER BY currency_id");
-    read_direct(pool, move |db| {
-        let mut statement = db.prepare(&sql)?;
-        let mut rows = statement.query(rusqlite::params_from_iter(params))?;
-        let mut days = Vec::new();
-        while let Some(row) = rows.next()? {
-            days.push(market_day_row(row)?.into_market_day()?);
-        }
-        Ok(days)
+    query_direct(pool, sql, params, |row| {
+        market_day_row(row)?.into_market_day()
     })
     .await
 }
@@ -734,20 +734,6 @@ impl WriteTransaction for Writer {
             query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
-    }
-
-    async fn market_days_missing(&mut self) -> StoreResult<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM record) AND NOT EXISTS (SELECT 1 FROM market_day)",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn currency_ids(&mut self) -> StoreResult<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM currency ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?)
     }
 
     async fn stored_records(&mut self) -> StoreResult<i64> {
