@@ -260,6 +260,24 @@ pub(super) async fn records_between(
     query_direct(pool, sql, params, |row| record_row(row)?.into_pair()).await
 }
 
+/// Binds a coin's record as `currency_id, date, open, high, low, close, volume, marketcap`
+/// (how `record` and `market_day` begin). The date as text made here: sqlx would format a
+/// NaiveDate through chrono's strftime, 8 % of a bulk load's CPU time.
+fn bind_record(
+    row: &mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>,
+    currency_id: i64,
+    r: &DailyRecord,
+) {
+    row.push_bind(currency_id)
+        .push_bind(iso_date(r.date()))
+        .push_bind(r.open())
+        .push_bind(r.high())
+        .push_bind(r.low())
+        .push_bind(r.close())
+        .push_bind(r.volume())
+        .push_bind(r.market_cap());
+}
+
 /// A row of `SELECT currency_id, date, open, high, low, close, volume, marketcap`.
 fn record_row(row: &rusqlite::Row<'_>) -> StoreResult<RecordRow> {
     Ok(RecordRow {
@@ -547,16 +565,7 @@ impl WriteTransaction for Writer {
                 "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
             );
             query.push_values(chunk, |mut row, (currency_id, r)| {
-                // The date as text made here: sqlx would format a NaiveDate through chrono's
-                // strftime, 8 % of a bulk load's CPU time.
-                row.push_bind(*currency_id)
-                    .push_bind(iso_date(r.date()))
-                    .push_bind(r.open())
-                    .push_bind(r.high())
-                    .push_bind(r.low())
-                    .push_bind(r.close())
-                    .push_bind(r.volume())
-                    .push_bind(r.market_cap());
+                bind_record(&mut row, *currency_id, r);
             });
             query.build().execute(&mut *self.tx).await?;
         }
@@ -713,15 +722,7 @@ impl WriteTransaction for Writer {
                 "INSERT INTO market_day ({MARKET_DAY_COLUMNS}) "
             ));
             query.push_values(chunk, |mut row, d| {
-                let r = &d.record;
-                row.push_bind(d.currency_id)
-                    .push_bind(iso_date(r.date()))
-                    .push_bind(r.open())
-                    .push_bind(r.high())
-                    .push_bind(r.low())
-                    .push_bind(r.close())
-                    .push_bind(r.volume())
-                    .push_bind(r.market_cap());
+                bind_record(&mut row, d.currency_id, &d.record);
                 for close in d.reference_closes {
                     row.push_bind(close);
                 }
