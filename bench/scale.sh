@@ -15,8 +15,9 @@
 #      - PostgreSQL: the ceiling, a bare `COPY` (binary, from psql) of the same rows into an
 #        empty table with the same indexes (`LIKE record INCLUDING ALL`), in one transaction;
 #        and the same COPY into a table without indexes followed by building them,
-#      - the physical floor: the bare SQL of one dashboard date (`SELECT ... FROM record
-#        WHERE date = D`, the day's COINS rows) over FLOOR_QUERIES dates, timed by psql's
+#      - the physical floor: the bare SQL of one dashboard date (the record columns of
+#        `SELECT ... FROM market_day WHERE date = D`, one key range of the day's COINS rows,
+#        the table the day routes read) over FLOOR_QUERIES dates, timed by psql's
 #        \timing / sqlite3's .timer in one session (sqlite3 prints whole milliseconds:
 #        its mean is the figure to read),
 #      - starts the server with its cache off (every request computed) and drives each route
@@ -102,11 +103,11 @@ floor() {
   case $1 in
     postgres)
       { echo '\timing on'
-        sed "s/.*/SELECT $columns FROM record WHERE date = '&';/" "$WORK/floor.days"; } \
+        sed "s/.*/SELECT $columns FROM market_day WHERE date = '&';/" "$WORK/floor.days"; } \
         | psql -X -q -o /dev/null "$2" | awk '/^Time:/ { print $2 }' ;;
     sqlite)
       { echo '.timer on'; echo '.output /dev/null'
-        sed "s/.*/SELECT $columns FROM record WHERE date = '&';/" "$WORK/floor.days"; } \
+        sed "s/.*/SELECT $columns FROM market_day WHERE date = '&';/" "$WORK/floor.days"; } \
         | sqlite3 "${2#sqlite://}" | awk '/^Run Time:/ { print $4 * 1000 }' ;;
   esac | sort -n | awk '{ v[NR] = $1; sum += $1 }
     END { printf "%.2f %.2f %.2f\n", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.5)], sum / NR }'

@@ -87,6 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let options = import::ImportOptions {
                 allow_rename: args.allow_rename,
+                offline: true,
             };
             let imported = import::import_with(&store, &sources, progress, options).await;
             close_after_one_off(&store).await;

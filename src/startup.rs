@@ -218,7 +218,12 @@ pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<I
     }
     tracing::info!("the database is empty; importing {data}");
     // On an error the lock is dropped, which releases it: the next server tries in turn.
-    let report = import::import(store, &[Source::parse(data)], Progress::Hidden)
+    // Before the server listens: nothing else reads the database yet.
+    let options = import::ImportOptions {
+        offline: true,
+        ..Default::default()
+    };
+    let report = import::import_with(store, &[Source::parse(data)], Progress::Hidden, options)
         .await
         .with_context(|| format!("cannot import {data}; nothing was written"))?;
     tracing::info!("{report}");

@@ -94,6 +94,11 @@ pub struct ImportOptions {
     /// file whose symbol happens to be a real coin's (a synthetic data set, a typo) would
     /// otherwise rename that coin and overwrite its rows.
     pub allow_rename: bool,
+    /// Nothing else in this process uses the database during the import: a one-off command,
+    /// or a server seeding its database before it listens. The store may then take the
+    /// database for itself (see `Store::apply_offline`). Off by default: a live server's
+    /// readers must not be locked out.
+    pub offline: bool,
 }
 
 /// Reads, checks and writes everything in `sources` as one transaction; refuses to rename a
@@ -132,7 +137,11 @@ pub async fn import_with(
     bar.set_style(spinner_style());
     bar.set_message(format!("writing {rows} rows of {} coins", updates.len()));
     bar.enable_steady_tick(Duration::from_millis(120));
-    let summary = store.apply(&updates).await;
+    let summary = if options.offline {
+        store.apply_offline(&updates).await
+    } else {
+        store.apply(&updates).await
+    };
     bar.finish_and_clear();
     let summary = summary?;
     count_imported_rows(&summary);

@@ -404,25 +404,6 @@ impl Store {
         }
     }
 
-    /// Each coin's highest daily high on or before `up_to`, and the earliest day it was
-    /// reached, for the given coins (every coin when `None`), ordered by coin id. One query
-    /// whatever the number of coins, over what every write keeps precomputed (migration 0005:
-    /// each coin's ATH as of the first of every month, and the days the ATH rose), not a read
-    /// of the coins' records up to the day.
-    pub async fn all_time_highs(
-        &self,
-        currency_ids: Option<&[i64]>,
-        up_to: NaiveDate,
-    ) -> StoreResult<Vec<AllTimeHigh>> {
-        if currency_ids.is_some_and(|ids| ids.is_empty()) {
-            return Ok(Vec::new());
-        }
-        match self {
-            Store::Sqlite(pool) => sqlite::all_time_highs(pool, currency_ids, up_to).await,
-            Store::Postgres(pool) => postgres::all_time_highs(pool, currency_ids, up_to).await,
-        }
-    }
-
     /// Makes "is the database empty? then import" one step among servers starting together
     /// on one database (compose's replicas, all with `--data`): the first to take the lock
     /// imports, the others wait for it and then find the records. PostgreSQL: an advisory
@@ -513,8 +494,19 @@ impl Store {
     /// Creates or renames the given coins and upserts their records, all in one
     /// transaction: either everything is written or nothing is.
     pub async fn apply(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
+        self.apply_in(updates, false).await
+    }
+
+    /// [`Store::apply`] when nothing else in this process uses the database meanwhile (a
+    /// one-off command, a server before it listens). SQLite may then load a database without
+    /// records outside its WAL (`sqlite::apply`); PostgreSQL writes as always.
+    pub async fn apply_offline(&self, updates: &[CoinUpdate]) -> StoreResult<WriteSummary> {
+        self.apply_in(updates, true).await
+    }
+
+    async fn apply_in(&self, updates: &[CoinUpdate], offline: bool) -> StoreResult<WriteSummary> {
         match self {
-            Store::Sqlite(pool) => write::apply(sqlite::Writer::begin(pool).await?, updates).await,
+            Store::Sqlite(pool) => sqlite::apply(pool, updates, offline).await,
             Store::Postgres(pool) => {
                 let summary = write::apply(postgres::Writer::begin(pool).await?, updates).await?;
                 postgres::after_write(pool, summary.inserted).await;
@@ -527,26 +519,6 @@ impl Store {
 /// The first day of `day`'s month.
 fn first_of_month(day: NaiveDate) -> NaiveDate {
     day.with_day(1).expect("every month has a first day")
-}
-
-/// Per coin, the row with the latest date, ordered by coin id: the ATH from rows that are
-/// each coin's ATH as of some day on or before the day asked for.
-fn latest_per_coin(rows: Vec<(i64, f64, NaiveDate)>) -> Vec<AllTimeHigh> {
-    let mut latest: std::collections::BTreeMap<i64, (f64, NaiveDate)> = Default::default();
-    for (currency_id, price, date) in rows {
-        let entry = latest.entry(currency_id).or_insert((price, date));
-        if date > entry.1 {
-            *entry = (price, date);
-        }
-    }
-    latest
-        .into_iter()
-        .map(|(currency_id, (price, date))| AllTimeHigh {
-            currency_id,
-            price,
-            date,
-        })
-        .collect()
 }
 
 /// A row of the close extremes' read: a month start (both extremes set) or a step (the
@@ -675,14 +647,6 @@ pub struct CoinSpan {
     pub last_date: NaiveDate,
     /// The number of records (days with data; gaps are not counted).
     pub days: i64,
-}
-
-/// A coin's highest daily high up to some day, and the earliest day it was reached.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AllTimeHigh {
-    pub currency_id: i64,
-    pub price: f64,
-    pub date: NaiveDate,
 }
 
 /// A coin's highest and lowest daily close up to some day, each with the earliest day it

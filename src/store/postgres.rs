@@ -9,13 +9,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
 use super::write::{
-    AthHistory, CloseExtremesAt, CloseHistory, CloseStep, CoinDigest, StoredDigest,
-    WriteTransaction,
+    CloseExtremesAt, CloseHistory, CloseStep, CoinDigest, StoredDigest, WriteTransaction,
 };
 use super::{
-    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
-    CurrencyKey, CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions,
-    StoreResult, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
+    forward_batches, missing_coin_ids, BatchSender, CloseExtremes, CoinSpan, CurrencyKey,
+    CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
+    MARKET_DAY_COLUMNS, SELECT_CURRENCY,
 };
 use crate::analytics::market_day::MarketDay;
 use crate::domain::{CoinId, Currency, DailyRecord, Symbol};
@@ -177,7 +176,8 @@ pub(super) async fn currency<'e>(
 
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
-        sqlx::query_as("SELECT MIN(date), MAX(date) FROM record")
+        // From `market_day`, keyed by date (one row per record): each end is one index seek.
+        sqlx::query_as("SELECT MIN(date), MAX(date) FROM market_day")
             .fetch_one(pool)
             .await?;
     Ok(first.zip(last))
@@ -191,7 +191,7 @@ pub(super) async fn records_on_days(
     // `$2 IS NULL` keeps this one prepared statement for "every coin" and "these coins".
     sqlx::query_as::<_, RecordRow>(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record \
+         FROM market_day \
          WHERE date = ANY($1) AND ($2::bigint[] IS NULL OR currency_id = ANY($2)) \
          ORDER BY date, currency_id",
     )
@@ -328,34 +328,11 @@ pub(super) async fn stream_records(
 
 pub(super) async fn market_caps_on(pool: &PgPool, day: NaiveDate) -> StoreResult<Vec<(i64, f64)>> {
     Ok(sqlx::query_as(
-        "SELECT currency_id, marketcap FROM record WHERE date = $1 ORDER BY currency_id",
+        "SELECT currency_id, marketcap FROM market_day WHERE date = $1 ORDER BY currency_id",
     )
     .bind(day)
     .fetch_all(pool)
     .await?)
-}
-
-pub(super) async fn all_time_highs(
-    pool: &PgPool,
-    currency_ids: Option<&[i64]>,
-    up_to: NaiveDate,
-) -> StoreResult<Vec<AllTimeHigh>> {
-    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
-    // month up to the day (the latest of which, if any, is the ATH).
-    let month = super::first_of_month(up_to);
-    let rows: Vec<(i64, f64, NaiveDate)> = sqlx::query_as(
-        "SELECT currency_id, high, date FROM ( \
-             SELECT currency_id, high, date FROM ath_month WHERE month = $1 \
-             UNION ALL \
-             SELECT currency_id, high, date FROM ath_step WHERE date >= $1 AND date <= $2) a \
-         WHERE ($3::bigint[] IS NULL OR currency_id = ANY($3))",
-    )
-    .bind(month)
-    .bind(up_to)
-    .bind(currency_ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(super::latest_per_coin(rows))
 }
 
 pub(super) async fn close_extremes(
@@ -412,11 +389,9 @@ pub(super) async fn after_write(pool: &PgPool, inserted: usize) {
     if inserted < MAINTAIN_AFTER_ROWS {
         return;
     }
-    if let Err(error) = sqlx::query(
-        "VACUUM (ANALYZE) record, ath_step, ath_month, close_step, close_month, market_day",
-    )
-    .execute(pool)
-    .await
+    if let Err(error) = sqlx::query("VACUUM (ANALYZE) record, close_step, close_month, market_day")
+        .execute(pool)
+        .await
     {
         tracing::warn!(%error, "VACUUM (ANALYZE) after a bulk load failed; autovacuum will do it later");
     }
@@ -630,43 +605,6 @@ impl WriteTransaction for Writer {
         .bind(generation)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
-    }
-
-    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
-        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
-        self.delete_coins_from(&["ath_step", "ath_month"], &ids)
-            .await?;
-        // (month or NULL for a step, coin, high, date) rows, one UNNEST per table and batch.
-        let steps: Vec<(Option<NaiveDate>, i64, f64, NaiveDate)> = highs
-            .iter()
-            .flat_map(|(id, h)| h.steps.iter().map(move |s| (None, *id, s.high, s.date)))
-            .chain(highs.iter().flat_map(|(id, h)| {
-                h.months
-                    .iter()
-                    .map(move |(month, s)| (Some(*month), *id, s.high, s.date))
-            }))
-            .collect();
-        for chunk in steps.chunks(BATCH_ROWS) {
-            let month: Vec<Option<NaiveDate>> = chunk.iter().map(|r| r.0).collect();
-            let currency_id: Vec<i64> = chunk.iter().map(|r| r.1).collect();
-            let high: Vec<f64> = chunk.iter().map(|r| r.2).collect();
-            let date: Vec<NaiveDate> = chunk.iter().map(|r| r.3).collect();
-            sqlx::query(
-                "WITH u AS (SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::float8[], $4::date[]) \
-                     AS u(month, currency_id, high, date)), \
-                 s AS (INSERT INTO ath_step (currency_id, date, high) \
-                     SELECT currency_id, date, high FROM u WHERE month IS NULL) \
-                 INSERT INTO ath_month (month, currency_id, high, date) \
-                 SELECT month, currency_id, high, date FROM u WHERE month IS NOT NULL",
-            )
-            .bind(&month)
-            .bind(&currency_id)
-            .bind(&high)
-            .bind(&date)
-            .execute(&mut *self.tx)
-            .await?;
-        }
         Ok(())
     }
 

@@ -4,14 +4,15 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rusqlite::types::Value;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use super::write::{AthHistory, CloseHistory, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{self, CloseHistory, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
-    forward_batches, missing_coin_ids, AllTimeHigh, BatchSender, CloseExtremes, CoinSpan,
+    forward_batches, missing_coin_ids, BatchSender, CloseExtremes, CoinSpan, CoinUpdate,
     CurrencyKey, CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions,
-    StoreResult, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
+    StoreResult, WriteSummary, BULK_LOAD_ROWS, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
 };
 use crate::analytics::coins::PricePoint;
 use crate::analytics::market_day::MarketDay;
@@ -25,6 +26,9 @@ const MARKET_DAY_BATCH_ROWS: usize = 1_500;
 
 /// The tables a bulk load defers the secondary indexes of.
 const BULK_TABLES: &str = "'record', 'market_day'";
+
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The page cache while a bulk load builds its indexes, in KiB (see `Writer::finish_bulk`).
 const BULK_CACHE_KIB: i64 = 256 * 1024;
@@ -40,7 +44,7 @@ pub(super) async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Sq
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT);
     let path = connect.get_filename().display().to_string();
     SqlitePoolOptions::new()
         .max_connections(options.max_connections)
@@ -156,15 +160,15 @@ pub(super) async fn currency<'e>(
 }
 
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
-    // Two subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
-    // with one index seek, but both in one SELECT with a scan of the whole index (every
-    // /dashboard request asks this).
-    let (first, last): (Option<String>, Option<String>) =
-        // Two scalar subqueries: SQLite answers a lone MIN or MAX from the date index, but
-        // scans the whole table for both in one SELECT (1.2 s at 7.3 M rows).
-        sqlx::query_as("SELECT (SELECT MIN(date) FROM record), (SELECT MAX(date) FROM record)")
-            .fetch_one(pool)
-            .await?;
+    // From `market_day`, keyed by date (one row per record): each end is one seek. Two
+    // scalar subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
+    // with a seek, both in one SELECT with a scan of the whole table (every /dashboard
+    // request asks this).
+    let (first, last): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT MIN(date) FROM market_day), (SELECT MAX(date) FROM market_day)",
+    )
+    .fetch_one(pool)
+    .await?;
     let parse = |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
     Ok(parse(first).zip(parse(last)))
 }
@@ -174,9 +178,11 @@ pub(super) async fn records_on_days(
     currency_ids: Option<&[i64]>,
     days: &[NaiveDate],
 ) -> StoreResult<Vec<(i64, DailyRecord)>> {
+    // `market_day` holds every record's columns under a (date, currency_id) key: each day
+    // is one key range.
     let mut query = QueryBuilder::<Sqlite>::new(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record WHERE date IN (",
+         FROM market_day WHERE date IN (",
     );
     let mut list = query.separated(", ");
     for day in days {
@@ -395,7 +401,7 @@ pub(super) async fn market_caps_on(
     day: NaiveDate,
 ) -> StoreResult<Vec<(i64, f64)>> {
     Ok(sqlx::query_as(
-        "SELECT currency_id, marketcap FROM record WHERE date = ?1 ORDER BY currency_id",
+        "SELECT currency_id, marketcap FROM market_day WHERE date = ?1 ORDER BY currency_id",
     )
     .bind(day)
     .fetch_all(pool)
@@ -451,32 +457,6 @@ fn market_day_row(row: &rusqlite::Row<'_>) -> StoreResult<MarketDayRow> {
     })
 }
 
-pub(super) async fn all_time_highs(
-    pool: &SqlitePool,
-    currency_ids: Option<&[i64]>,
-    up_to: NaiveDate,
-) -> StoreResult<Vec<AllTimeHigh>> {
-    // Two index ranges: every coin's ATH as of the first of the month, and the steps of the
-    // month up to the day (the latest of which, if any, is the ATH).
-    let month = super::first_of_month(up_to);
-    let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT currency_id, high, date FROM ( \
-             SELECT currency_id, high, date FROM ath_month WHERE month = ",
-    );
-    query.push_bind(month);
-    query.push(" UNION ALL SELECT currency_id, high, date FROM ath_step WHERE date >= ");
-    query.push_bind(month);
-    query.push(" AND date <= ");
-    query.push_bind(up_to);
-    query.push(")");
-    if let Some(ids) = currency_ids {
-        query.push(" WHERE currency_id IN ");
-        push_id_list(&mut query, ids);
-    }
-    let rows: Vec<(i64, f64, NaiveDate)> = query.build_query_as().fetch_all(pool).await?;
-    Ok(super::latest_per_coin(rows))
-}
-
 pub(super) async fn close_extremes(
     pool: &SqlitePool,
     currency_ids: Option<&[i64]>,
@@ -518,14 +498,14 @@ super::common_functions!(SqlitePool, Sqlite, set_coin_id: "UPDATE currency SET c
 
 /// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
 /// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
-pub(super) struct Writer {
-    tx: Transaction<'static, Sqlite>,
+pub(super) struct Writer<'c> {
+    tx: Transaction<'c, Sqlite>,
     /// `CREATE INDEX` statements of the secondary indexes dropped for a bulk load, to run
     /// again before commit.
     deferred_indexes: Vec<String>,
 }
 
-impl Writer {
+impl Writer<'_> {
     /// Deletes the rows of these coins from each derived table, before they are written anew.
     async fn delete_coins_from(&mut self, tables: &[&str], ids: &[i64]) -> StoreResult<()> {
         for chunk in ids.chunks(INSERT_BATCH_ROWS) {
@@ -540,15 +520,127 @@ impl Writer {
         Ok(())
     }
 
-    pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer> {
+    pub(super) async fn begin(pool: &SqlitePool) -> StoreResult<Writer<'static>> {
         Ok(Writer {
             tx: pool.begin_with("BEGIN IMMEDIATE").await?,
             deferred_indexes: Vec::new(),
         })
     }
+
+    /// A write transaction on a connection the caller holds (see [`apply`]).
+    async fn begin_on(connection: &mut SqliteConnection) -> StoreResult<Writer<'_>> {
+        Ok(Writer {
+            tx: connection.begin_with("BEGIN IMMEDIATE").await?,
+            deferred_indexes: Vec::new(),
+        })
+    }
 }
 
-impl WriteTransaction for Writer {
+/// Applies `updates` in one transaction (`write::apply`).
+///
+/// `offline` (nothing else in this process uses the database meanwhile): a large write into a
+/// database without records (a first import) runs with a rollback journal instead of the WAL,
+/// when this process holds the only connection to the file. In WAL mode every page of the
+/// load is written twice, to the WAL and then by the checkpoint into the database (2.3 GB
+/// each way at 6.9 M rows); a rollback journal keeps the original content of the pages a
+/// transaction changes, and a database without records has next to none: the new pages lie
+/// past its end, which a rollback truncates away. It is as atomic: a crash leaves a hot
+/// journal that the next connection rolls back, so the database is what it was.
+///
+/// Leaving WAL mode needs every other connection to the file closed: the pool's idle ones
+/// are closed here; with another process's connection open the switch fails at once and the
+/// write takes the WAL path. Meanwhile a connection opened by another process waits for the
+/// write (its busy timeout), which is why a live server never takes this path. The WAL comes
+/// back when the write ends, whatever its outcome.
+pub(super) async fn apply(
+    pool: &SqlitePool,
+    updates: &[CoinUpdate],
+    offline: bool,
+) -> StoreResult<WriteSummary> {
+    let rows: usize = updates.iter().map(|u| u.records.len()).sum();
+    if offline && rows >= BULK_LOAD_ROWS {
+        let mut connection = pool.acquire().await?;
+        while let Some(idle) = pool.try_acquire() {
+            idle.close().await?;
+        }
+        if holds_no_records(&mut connection).await? && leave_wal(&mut connection).await? {
+            let written = match Writer::begin_on(&mut connection).await {
+                Ok(writer) => write::apply(writer, updates).await,
+                Err(error) => Err(error),
+            };
+            return_to_wal(&mut connection).await;
+            return written;
+        }
+    }
+    write::apply(Writer::begin(pool).await?, updates).await
+}
+
+async fn holds_no_records(connection: &mut SqliteConnection) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM record)")
+            .fetch_one(&mut *connection)
+            .await?,
+    )
+}
+
+/// Switches the database to a rollback journal if no other connection has it open; `false`
+/// (and still WAL) otherwise. Never waits: another connection is not about to go away.
+async fn leave_wal(connection: &mut SqliteConnection) -> StoreResult<bool> {
+    sqlx::query("PRAGMA busy_timeout = 0")
+        .execute(&mut *connection)
+        .await?;
+    let switched: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+        .fetch_one(&mut *connection)
+        .await;
+    sqlx::query(&format!(
+        "PRAGMA busy_timeout = {}",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .execute(&mut *connection)
+    .await?;
+    // FULL: in rollback mode, NORMAL could lose the last commit on a power cut; the extra
+    // sync is of a journal of a few pages.
+    match switched {
+        Ok(mode) if mode.eq_ignore_ascii_case("delete") => {
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *connection)
+                .await?;
+            Ok(true)
+        }
+        Ok(_) => Ok(false),
+        Err(sqlx::Error::Database(error)) if is_busy(error.as_ref()) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED (primary codes 5 and 6, whatever the extended code).
+fn is_busy(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+/// Puts the database back in WAL mode, with the pool's settings. On failure the connection
+/// is closed instead of going back to the pool; the next connection opened sets WAL again
+/// (see `connect`).
+async fn return_to_wal(connection: &mut PoolConnection<Sqlite>) {
+    let restored = async {
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&mut **connection)
+            .await?;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut **connection)
+            .await
+    }
+    .await;
+    if let Err(error) = restored {
+        tracing::warn!(%error, "cannot put the SQLite database back in WAL mode after a bulk load; the next connection will");
+        connection.close_on_drop();
+    }
+}
+
+impl WriteTransaction for Writer<'_> {
     super::common_writes! {
         insert_currency:
             "INSERT INTO currency (name, symbol, coin_id) VALUES (?1, ?2, ?3) RETURNING id",
@@ -613,48 +705,6 @@ impl WriteTransaction for Writer {
                 " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \
                  sha256 = excluded.sha256, generation = excluded.generation",
             );
-            query.build().execute(&mut *self.tx).await?;
-        }
-        Ok(())
-    }
-
-    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()> {
-        let ids: Vec<i64> = highs.iter().map(|(id, _)| *id).collect();
-        self.delete_coins_from(&["ath_step", "ath_month"], &ids)
-            .await?;
-        let steps: Vec<(i64, f64, NaiveDate)> = highs
-            .iter()
-            .flat_map(|(id, h)| h.steps.iter().map(move |s| (*id, s.high, s.date)))
-            .collect();
-        // 3 or 4 bound values a row, below SQLite's 32,766 a statement.
-        for chunk in steps.chunks(8_000) {
-            let mut query =
-                QueryBuilder::<Sqlite>::new("INSERT INTO ath_step (currency_id, high, date) ");
-            query.push_values(chunk, |mut row, (currency_id, high, date)| {
-                row.push_bind(*currency_id)
-                    .push_bind(*high)
-                    .push_bind(*date);
-            });
-            query.build().execute(&mut *self.tx).await?;
-        }
-        let months: Vec<(NaiveDate, i64, f64, NaiveDate)> = highs
-            .iter()
-            .flat_map(|(id, h)| {
-                h.months
-                    .iter()
-                    .map(move |(month, s)| (*month, *id, s.high, s.date))
-            })
-            .collect();
-        for chunk in months.chunks(8_000) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO ath_month (month, currency_id, high, date) ",
-            );
-            query.push_values(chunk, |mut row, (month, currency_id, high, date)| {
-                row.push_bind(*month)
-                    .push_bind(*currency_id)
-                    .push_bind(*high)
-                    .push_bind(*date);
-            });
             query.build().execute(&mut *self.tx).await?;
         }
         Ok(())
@@ -822,7 +872,7 @@ impl WriteTransaction for Writer {
 mod tests {
     use std::time::Duration;
 
-    use super::super::{CoinUpdate, Store, StoreError, StoreOptions};
+    use super::super::{CoinUpdate, Store, StoreError, StoreOptions, BULK_LOAD_ROWS};
     use crate::domain::{CoinName, DailyRecord, RecordDate, Symbol};
     use chrono::NaiveDate;
 
@@ -866,6 +916,155 @@ mod tests {
         .unwrap();
         store.migrate().await.unwrap();
         store
+    }
+
+    /// A database file of its own, migrated, in `dir`.
+    async fn file_store(dir: &std::path::Path, max_connections: u32) -> Store {
+        let store = Store::connect(&StoreOptions {
+            database_url: format!("sqlite://{}", dir.join("k.db").display()),
+            max_connections,
+            acquire_timeout: Duration::from_secs(30),
+        })
+        .await
+        .unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// Enough coins × days to be a bulk load (`BULK_LOAD_ROWS`): 100 coins of 2,000 days.
+    fn bulk_updates() -> Vec<CoinUpdate> {
+        let first = day("2015-01-01");
+        (0..100)
+            .map(|n| {
+                let records = (0..2_000u64)
+                    .map(|i| {
+                        let date = first + chrono::Days::new(i);
+                        record(&date.to_string(), 1.0 + (n * 2_000 + i) as f64)
+                    })
+                    .collect();
+                coin(&format!("B{n:03}"), records)
+            })
+            .collect()
+    }
+
+    async fn journal_mode(pool: &sqlx::SqlitePool) -> String {
+        sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    /// The size of the database's `-wal` file (0 when there is none).
+    fn wal_bytes(dir: &std::path::Path) -> u64 {
+        std::fs::metadata(dir.join("k.db-wal")).map_or(0, |m| m.len())
+    }
+
+    #[tokio::test]
+    async fn a_first_bulk_load_alone_on_the_file_skips_the_wal_and_returns_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path(), 4).await;
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        let updates = bulk_updates();
+        assert!(updates.iter().map(|u| u.records.len()).sum::<usize>() >= BULK_LOAD_ROWS);
+        // Idle connections of its own pool are closed for it.
+        let (a, b) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
+        drop((a, b));
+        let summary = store.apply_offline(&updates).await.unwrap();
+        assert_eq!(summary.inserted, 200_000);
+        assert_eq!(store.record_count().await.unwrap(), 200_000);
+        // The rows went straight into the database file: the WAL holds at most a few pages
+        // (the switch back), not the ~30 MB of the load.
+        assert!(wal_bytes(dir.path()) < 1 << 20, "{}", wal_bytes(dir.path()));
+        assert_eq!(journal_mode(pool).await, "wal");
+        assert!(!dir.path().join("k.db-journal").exists());
+        let stored = store
+            .records_between(&[coin_id_of(&store, "B042").await], None, None)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 2_000);
+        assert!(stored
+            .iter()
+            .zip(&updates[42].records)
+            .all(|((_, a), b)| a.same_values(b) && a.date() == b.date()));
+        let check: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(check, ["ok"]);
+        // Later writes go through the WAL again.
+        store
+            .apply(&[coin("B000", vec![record("2021-01-01", 5.0)])])
+            .await
+            .unwrap();
+        assert!(wal_bytes(dir.path()) > 0);
+    }
+
+    async fn coin_id_of(store: &Store, symbol: &str) -> i64 {
+        store
+            .currencies()
+            .await
+            .unwrap()
+            .iter()
+            .find(|c| c.symbol.as_str() == symbol)
+            .unwrap()
+            .id
+    }
+
+    #[tokio::test]
+    async fn a_live_write_keeps_the_wal_even_alone() {
+        // A server's write: a reader may open a connection any time, so no switch.
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path(), 1).await;
+        let summary = store.apply(&bulk_updates()).await.unwrap();
+        assert_eq!(summary.inserted, 200_000);
+        assert!(wal_bytes(dir.path()) > 1 << 20);
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_beside_another_connection_takes_the_wal_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path(), 2).await;
+        // Another process's reader: the journal cannot change under it.
+        let reader = file_store(dir.path(), 1).await;
+        assert_eq!(reader.record_count().await.unwrap(), 0);
+        let summary = store.apply_offline(&bulk_updates()).await.unwrap();
+        assert_eq!(summary.inserted, 200_000);
+        assert_eq!(reader.record_count().await.unwrap(), 200_000);
+        assert!(wal_bytes(dir.path()) > 1 << 20);
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        assert_eq!(journal_mode(pool).await, "wal");
+    }
+
+    #[tokio::test]
+    async fn a_failed_bulk_load_without_the_wal_leaves_the_database_empty_and_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path(), 1).await;
+        let Store::Sqlite(pool) = &store else {
+            unreachable!()
+        };
+        // The last coin takes the first one's name: the currency insert fails after 99
+        // coins' rows were written.
+        let mut updates = bulk_updates();
+        updates[99].name = updates[0].name.clone();
+        assert!(store.apply_offline(&updates).await.is_err());
+        assert_eq!(store.record_count().await.unwrap(), 0);
+        assert!(store.currencies().await.unwrap().is_empty());
+        for table in ["market_day", "close_step", "coin_digest"] {
+            let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(rows, 0, "{table}");
+        }
+        assert_eq!(journal_mode(pool).await, "wal");
+        assert!(!dir.path().join("k.db-journal").exists());
+        // And the same load, corrected, goes in.
+        let summary = store.apply_offline(&bulk_updates()).await.unwrap();
+        assert_eq!(summary.inserted, 200_000);
     }
 
     fn assert_same(found: &[(i64, DailyRecord)], expected: &[(i64, DailyRecord)]) {
@@ -1087,8 +1286,6 @@ mod tests {
                 "currency_id, date, open, high, low, close, volume, marketcap",
             ),
             ("currency", "id, name, symbol, coin_id"),
-            ("ath_step", "currency_id, date, high"),
-            ("ath_month", "currency_id, month, high, date"),
             ("close_step", "currency_id, date, close, highest, lowest"),
             (
                 "close_month",
@@ -1118,7 +1315,9 @@ mod tests {
         .fetch_all(pool)
         .await
         .unwrap();
-        assert_eq!(indexes, ["record_date_covering_idx"]);
+        // 0008 built the by-date covering index again; 0009 drops it (by-date reads go to
+        // `market_day`): the table's own key is its only index.
+        assert!(indexes.is_empty(), "{indexes:?}");
         for ((name, columns), rows) in tables.into_iter().zip(&before) {
             assert_eq!(&dump(pool, name, columns).await, rows, "{name}");
         }
@@ -1148,12 +1347,12 @@ mod tests {
         assert_eq!((summary.inserted, summary.updated), (1, 1));
         let aaa = store.currencies().await.unwrap();
         let aaa = aaa.iter().find(|c| c.symbol.as_str() == "AAA").unwrap().id;
-        let highs = store
-            .all_time_highs(Some(&[aaa]), day("2021-07-09"))
+        let kept = store
+            .market_days(day("2021-07-09"), Some(&[aaa]))
             .await
             .unwrap();
         assert_eq!(
-            (highs[0].price, highs[0].date),
+            (kept[0].ath.price, kept[0].ath.date),
             (500.0 * 1.5 + 1.0 / 3.0, day("2021-07-09"))
         );
         let rows = store.records_between(&[aaa], None, None).await.unwrap();

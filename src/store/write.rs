@@ -58,9 +58,6 @@ pub(crate) trait WriteTransaction: Sized {
     ) -> StoreResult<Vec<DailyRecord>>;
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
-    /// Replaces the all-time-high steps and month starts (tables `ath_step`, `ath_month`) of
-    /// the coins in `highs` by the given ones.
-    async fn replace_ath(&mut self, highs: &[(i64, AthHistory)]) -> StoreResult<()>;
     /// Replaces the close-extreme steps and month starts (tables `close_step`, `close_month`)
     /// of the coins in `closes` by the given ones.
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
@@ -207,7 +204,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     let mut pending_updates: Vec<(i64, DailyRecord)> = Vec::new();
     let mut seen: HashSet<i64> = HashSet::with_capacity(updates.len());
     // The coins whose records this write compared (their digests are recomputed) and, of
-    // those, the ones it changed (their all-time highs are recomputed).
+    // those, the ones it changed (their close extremes are recomputed).
     let mut compared: BTreeSet<i64> = BTreeSet::new();
     let mut changed_coins: HashSet<i64> = HashSet::new();
     // Each changed coin's earliest changed day: its `market_day` rows from there on change.
@@ -295,9 +292,8 @@ pub(crate) async fn apply<T: WriteTransaction>(
     }
     flush(&mut tx, &mut pending_inserts, &mut pending_updates).await?;
 
-    // The all-time highs and digests depend on a coin's whole history, which the write read
+    // The close extremes and digests depend on a coin's whole history, which the write read
     // only in its span of dates: recompute them from the stored rows, in this transaction.
-    let mut highs: Vec<(i64, AthHistory)> = Vec::new();
     let mut closes: Vec<(i64, CloseHistory)> = Vec::new();
     let mut new_digests: Vec<(i64, CoinDigest)> = Vec::with_capacity(compared.len());
     // The coins created by this write hold no `market_day` rows: theirs are written together,
@@ -315,7 +311,6 @@ pub(crate) async fn apply<T: WriteTransaction>(
             }
         };
         if changed_coins.contains(&currency_id) {
-            highs.push((currency_id, AthHistory::of(history.iter())));
             closes.push((currency_id, CloseHistory::of(history.iter())));
             if let Some(&index) = fresh.get(&currency_id) {
                 fresh_days.push(MarketDays::all(currency_id, &updates[index].records));
@@ -335,8 +330,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     }
     // After the `market_day` rows too: a bulk load deferred that table's index as well.
     tx.finish_bulk().await?;
-    if !highs.is_empty() {
-        tx.replace_ath(&highs).await?;
+    if !closes.is_empty() {
         tx.replace_close_extremes(&closes).await?;
     }
 
@@ -384,62 +378,6 @@ async fn flush<T: WriteTransaction>(
     Ok(())
 }
 
-/// A day on which a coin's all-time high rose: its high that day is above every earlier one.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct AthStep {
-    pub date: NaiveDate,
-    pub high: f64,
-}
-
-/// The all-time-high steps of a coin whose stored records are `stored` once `written` is
-/// upserted (both sorted by date; a written record replaces the stored one of its day). The
-/// coin's ATH on a day is the latest step on or before it, reached first on that step's date
-/// (an equal high later is not a step).
-#[cfg(test)]
-pub(crate) fn ath_steps_of(stored: &[DailyRecord], written: &[DailyRecord]) -> Vec<AthStep> {
-    AthHistory::of(merged(stored, written)).steps
-}
-
-/// A coin's all-time high through time: its steps, and its ATH as of the first day of every
-/// month from the month after its first record to the month of its last (the latest step
-/// before that day). The ATH on a day D is the latest step of D's month on or before D, or
-/// else the row of D's month.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct AthHistory {
-    pub steps: Vec<AthStep>,
-    /// (first day of the month, the ATH as of that day).
-    pub months: Vec<(NaiveDate, AthStep)>,
-}
-
-impl AthHistory {
-    pub(crate) fn of<'a>(records: impl Iterator<Item = &'a DailyRecord>) -> AthHistory {
-        let mut steps: Vec<AthStep> = Vec::new();
-        let mut months: Vec<(NaiveDate, AthStep)> = Vec::new();
-        let mut next_month: Option<NaiveDate> = None;
-        for record in records {
-            // Month starts passed before this record take the ATH as it stood.
-            while let (Some(month), Some(last)) = (next_month, steps.last()) {
-                if month > record.date() {
-                    break;
-                }
-                months.push((month, *last));
-                next_month = month.checked_add_months(Months::new(1));
-            }
-            if next_month.is_none() {
-                next_month =
-                    super::first_of_month(record.date()).checked_add_months(Months::new(1));
-            }
-            if steps.last().is_none_or(|last| record.high() > last.high) {
-                steps.push(AthStep {
-                    date: record.date(),
-                    high: record.high(),
-                });
-            }
-        }
-        AthHistory { steps, months }
-    }
-}
-
 /// A day on which a coin's highest close rose or its lowest close fell (both on its first
 /// day): its close is above, or below, every earlier close.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -459,8 +397,7 @@ pub(crate) struct CloseExtremesAt {
     pub lowest_date: NaiveDate,
 }
 
-/// A coin's highest and lowest close through time, as [`AthHistory`] keeps its all-time
-/// high: the steps, and the extremes as of the first day of every month from the month after
+/// A coin's highest and lowest close through time: the days they moved, and the extremes as of the first day of every month from the month after
 /// its first record to the month of its last. `/api/v3/coins/markets` gives every coin's ATH
 /// and ATL by close on a day from these instead of two index probes per coin.
 #[derive(Debug, Clone, PartialEq)]
@@ -701,33 +638,6 @@ mod tests {
         DailyRecord::new(date.into(), high, high, high, high, 0.0, 0.0).unwrap()
     }
 
-    fn steps(pairs: &[(u32, f64)]) -> Vec<AthStep> {
-        pairs
-            .iter()
-            .map(|&(day, high)| AthStep {
-                date: NaiveDate::from_ymd_opt(2021, 1, day).unwrap(),
-                high,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_step_is_a_high_above_every_earlier_one_and_ties_keep_the_first_day() {
-        let history = [
-            rec(1, 5.0),
-            rec(2, 3.0),
-            rec(3, 7.0),
-            rec(4, 7.0),
-            rec(5, 8.0),
-        ];
-        assert_eq!(
-            ath_steps_of(&history, &[]),
-            steps(&[(1, 5.0), (3, 7.0), (5, 8.0)])
-        );
-        assert_eq!(ath_steps_of(&[], &history), ath_steps_of(&history, &[]));
-        assert_eq!(ath_steps_of(&[], &[]), steps(&[]));
-    }
-
     /// 2021-`month`-`day`.
     fn d(month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2021, month, day).unwrap()
@@ -746,27 +656,6 @@ mod tests {
             rec_on(d(4, 1), 4.0),
             rec_on(d(4, 2), 1.0),
         ]
-    }
-
-    #[test]
-    fn month_starts_hold_the_ath_as_it_stood_before_them() {
-        let history = month_crossing_history();
-        let ath = AthHistory::of(history.iter());
-        let step = |date, high| AthStep { date, high };
-        assert_eq!(
-            ath.steps,
-            [step(d(1, 30), 5.0), step(d(1, 31), 6.0), step(d(3, 3), 9.0)]
-        );
-        assert_eq!(
-            ath.months,
-            [
-                (d(2, 1), step(d(1, 31), 6.0)),
-                (d(3, 1), step(d(1, 31), 6.0)),
-                (d(4, 1), step(d(3, 3), 9.0)),
-            ]
-        );
-        assert_eq!(AthHistory::of(history[..2].iter()).months, []);
-        assert_eq!(ath.steps, ath_steps_of(&history, &[]));
     }
 
     #[test]
@@ -842,24 +731,26 @@ mod tests {
     #[test]
     fn written_records_replace_stored_ones_of_their_day_and_merge_by_date() {
         let stored = [rec(1, 5.0), rec(3, 7.0), rec(5, 8.0)];
-        // A new high inserted between stored days.
+        let merged_highs = |written: &[DailyRecord]| -> Vec<(u32, f64)> {
+            merged(&stored, written)
+                .map(|r| (r.date().day(), r.high()))
+                .collect()
+        };
+        // Between stored days, on a stored day (replacing it), after the last and before
+        // the first.
         assert_eq!(
-            ath_steps_of(&stored, &[rec(2, 9.0)]),
-            steps(&[(1, 5.0), (2, 9.0)])
+            merged_highs(&[rec(2, 9.0)]),
+            [(1, 5.0), (2, 9.0), (3, 7.0), (5, 8.0)]
         );
-        // Lowering a past high: the later days become steps again.
+        assert_eq!(merged_highs(&[rec(3, 1.0)]), [(1, 5.0), (3, 1.0), (5, 8.0)]);
         assert_eq!(
-            ath_steps_of(&stored, &[rec(3, 1.0)]),
-            steps(&[(1, 5.0), (5, 8.0)])
-        );
-        // A new high after the last stored day, and one before the first.
-        assert_eq!(
-            ath_steps_of(&stored, &[rec(6, 10.0)]),
-            steps(&[(1, 5.0), (3, 7.0), (5, 8.0), (6, 10.0)])
+            merged_highs(&[rec(6, 10.0)]),
+            [(1, 5.0), (3, 7.0), (5, 8.0), (6, 10.0)]
         );
         assert_eq!(
-            ath_steps_of(&stored[1..], &[rec(1, 20.0)]),
-            steps(&[(1, 20.0)])
+            merged_highs(&[rec(1, 20.0)]),
+            [(1, 20.0), (3, 7.0), (5, 8.0)]
         );
+        assert_eq!(merged(&[], &[]).count(), 0);
     }
 }

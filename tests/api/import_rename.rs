@@ -55,7 +55,10 @@ async fn a_file_renaming_a_coin_is_refused_unless_allowed(backend: Backend) {
         &app.store,
         &[Source::Path(dir.path().to_owned())],
         Progress::Hidden,
-        ImportOptions { allow_rename: true },
+        ImportOptions {
+            allow_rename: true,
+            ..Default::default()
+        },
     )
     .await
     .unwrap();

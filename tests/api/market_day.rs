@@ -71,8 +71,8 @@ pub async fn assert_market_days_match_the_records(store: &Store) -> usize {
 }
 
 /// On `date`, the dashboard's, /api/v1/markets' and /api/v3/coins/markets' figures computed
-/// from `market_day` equal those computed the old way, from the records of the reference days
-/// and the all-time tables.
+/// from `market_day` equal those computed the old way, from the records of the reference days,
+/// each coin's whole history (its all-time high) and the close-extreme tables.
 async fn assert_routes_unchanged_on(store: &Store, date: NaiveDate) {
     let currencies: Vec<Currency> = store.currencies().await.unwrap();
     let all: Vec<&Currency> = currencies.iter().collect();
@@ -127,19 +127,21 @@ async fn assert_routes_unchanged_on(store: &Store, date: NaiveDate) {
         .filter_map(|c| caps.get(&c.id).map(|cap| (c, *cap)))
         .collect();
     let ranks = market_cap_ranks(&ranked);
-    let highs: HashMap<i64, PricePoint> = store
-        .all_time_highs(None, date)
+    // Each coin's highest high up to the day, reached first: from its whole stored history.
+    let highs: HashMap<i64, PricePoint> = self::histories(store)
         .await
-        .unwrap()
         .into_iter()
-        .map(|h| {
-            (
-                h.currency_id,
-                PricePoint {
-                    price: h.price,
-                    date: h.date,
-                },
-            )
+        .filter_map(|(id, records)| {
+            let mut ath: Option<PricePoint> = None;
+            for r in records.iter().take_while(|r| r.date() <= date) {
+                if ath.is_none_or(|a| r.high() > a.price) {
+                    ath = Some(PricePoint {
+                        price: r.high(),
+                        date: r.date(),
+                    });
+                }
+            }
+            Some((id, ath?))
         })
         .collect();
     let inputs: Vec<MarketInput<'_>> = all

@@ -402,7 +402,7 @@ async fn assert_btc_aths(app: &TestApp, expected: &[(&str, Value, &str)]) {
     }
 }
 
-/// The all-time high is precomputed (migration 0005, table `ath_step`): after the import and
+/// The all-time high is precomputed (migration 0007, table `market_day`): after the import and
 /// after every write, markets shows the ATH of the data as it now is.
 async fn the_all_time_high_follows_every_write(backend: Backend) {
     let app = spawn_app_with(backend, |config| {
