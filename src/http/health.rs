@@ -26,20 +26,15 @@ pub struct Readiness {
     pub database: &'static str,
 }
 
-/// The process is up. Constant work: the ceiling any other route is measured against.
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    tag = "service",
-    operation_id = "healthz",
+ok_only_route! {
+    path = "/healthz", tag = "service", operation_id = "healthz",
     summary = "Liveness: the process is up",
-    responses(
-        (status = 200, description = "Always, while the process serves.", body = Health,
-            example = json!({"status": "ok"})),
-    )
-)]
-pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok" })
+    ok = ("Always, while the process serves.", "application/json", Health,
+        example = json!({"status": "ok"})),
+    /// The process is up. Constant work: the ceiling any other route is measured against.
+    pub async fn healthz() -> Json<Health> {
+        Json(Health { status: "ok" })
+    }
 }
 
 /// The database answers: 200, or 503 with the reason, so a load balancer can hold traffic.

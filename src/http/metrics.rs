@@ -57,41 +57,40 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Prometheus metrics: requests by route and status, latency histograms, database pool use,
-/// imported rows, cache hits and misses by level.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "service",
-    operation_id = "metrics",
+ok_only_route! {
+    path = "/metrics", tag = "service", operation_id = "metrics",
     summary = "Prometheus metrics",
-    responses(
-        (status = 200, description = "Prometheus text exposition format 0.0.4.",
-            content_type = "text/plain", body = String,
-            example = "# TYPE krispyto_http_requests_total counter\nkrispyto_http_requests_total{method=\"GET\",route=\"/dashboard\",status=\"200\"} 3\n"),
-    )
-)]
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    let pool = state.store.pool_usage();
-    for (pool_state, connections) in [("open", pool.open), ("idle", pool.idle), ("max", pool.max)] {
-        metrics::gauge!(metric::DB_POOL_CONNECTIONS, "state" => pool_state)
-            .set(f64::from(connections));
+    ok = ("Prometheus text exposition format 0.0.4.", "text/plain", String,
+        example = "# TYPE krispyto_http_requests_total counter\nkrispyto_http_requests_total{method=\"GET\",route=\"/dashboard\",status=\"200\"} 3\n"),
+    /// Prometheus metrics: requests by route and status, latency histograms, database pool
+    /// use, imported rows, cache hits and misses by level.
+    pub async fn metrics(State(state): State<AppState>) -> Response {
+        let pool = state.store.pool_usage();
+        for (pool_state, connections) in [
+            ("open", pool.open),
+            ("idle", pool.idle),
+            ("max", pool.max),
+        ] {
+            metrics::gauge!(metric::DB_POOL_CONNECTIONS, "state" => pool_state)
+                .set(f64::from(connections));
+        }
+        metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "used")
+            .set(state.cache.l1_bytes().await as f64);
+        metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "max")
+            .set(state.cache.l1_max_bytes() as f64);
+        if let Some(bytes) = crate::telemetry::resident_bytes() {
+            metrics::gauge!(metric::PROCESS_RESIDENT_BYTES).set(bytes as f64);
+        }
+        let handle = metrics_handle();
+        // Histograms are drained into the exposition at upkeep; scraping is a fine moment.
+        handle.run_upkeep();
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            handle.render(),
+        )
+            .into_response()
     }
-    metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "used")
-        .set(state.cache.l1_bytes().await as f64);
-    metrics::gauge!(metric::CACHE_L1_BYTES, "kind" => "max").set(state.cache.l1_max_bytes() as f64);
-    if let Some(bytes) = crate::telemetry::resident_bytes() {
-        metrics::gauge!(metric::PROCESS_RESIDENT_BYTES).set(bytes as f64);
-    }
-    let handle = metrics_handle();
-    // Histograms are drained into the exposition at upkeep; scraping is a fine moment.
-    handle.run_upkeep();
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
 }

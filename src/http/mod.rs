@@ -1,6 +1,31 @@
 //! The HTTP layer: one module per resource, thin handlers that parse the request into
 //! typed values, ask the store, and hand the records to `analytics`.
 
+/// Declares a GET route that takes no parameters and documents one answer: a 200 of one
+/// content type (with an example, or none). The handler follows the route's words; its doc
+/// comment describes the operation, as on any `#[utoipa::path]` handler.
+macro_rules! ok_only_route {
+    (
+        path = $path:tt, tag = $tag:tt, operation_id = $operation_id:tt,
+        summary = $summary:tt,
+        ok = ($description:tt, $content_type:tt, $body:tt $(, example = $($example:tt)+)?),
+        $($handler:tt)*
+    ) => {
+        #[utoipa::path(
+            get,
+            path = $path,
+            tag = $tag,
+            operation_id = $operation_id,
+            summary = $summary,
+            responses(
+                (status = 200, description = $description, content_type = $content_type,
+                    body = $body $(, example = $($example)+)?),
+            )
+        )]
+        $($handler)*
+    };
+}
+
 pub mod auth;
 pub mod conditional;
 mod dashboard;

@@ -154,36 +154,24 @@ fn spec_json() -> &'static str {
     })
 }
 
-/// The OpenAPI 3.1 description of every route, generated from the code.
-#[utoipa::path(
-    get,
-    path = "/openapi.json",
-    tag = "service",
-    operation_id = "openapi",
+ok_only_route! {
+    path = "/openapi.json", tag = "service", operation_id = "openapi",
     summary = "This API's OpenAPI 3.1 description",
-    responses(
-        (status = 200, description = "The OpenAPI 3.1 document (JSON).",
-            content_type = "application/json", body = Object),
-    )
-)]
-pub async fn openapi_json() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], spec_json()).into_response()
+    ok = ("The OpenAPI 3.1 document (JSON).", "application/json", Object),
+    /// The OpenAPI 3.1 description of every route, generated from the code.
+    pub async fn openapi_json() -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], spec_json()).into_response()
+    }
 }
 
-/// Swagger UI over `/openapi.json`, served from files embedded in the binary (no CDN).
-#[utoipa::path(
-    get,
-    path = "/docs",
-    tag = "service",
-    operation_id = "docs",
+ok_only_route! {
+    path = "/docs", tag = "service", operation_id = "docs",
     summary = "Swagger UI for this API",
-    responses(
-        (status = 200, description = "The Swagger UI page; its assets load from /docs/{file}.",
-            content_type = "text/html", body = String),
-    )
-)]
-pub async fn docs() -> Response {
-    swagger_file("index.html")
+    ok = ("The Swagger UI page; its assets load from /docs/{file}.", "text/html", String),
+    /// Swagger UI over `/openapi.json`, served from files embedded in the binary (no CDN).
+    pub async fn docs() -> Response {
+        swagger_file("index.html")
+    }
 }
 
 /// The files Swagger UI loads: scripts, style sheets, images.

@@ -162,20 +162,14 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(asset))
 }
 
-/// The web dashboard.
-#[utoipa::path(
-    get,
-    path = "/",
-    tag = "web",
-    operation_id = "web_dashboard",
+ok_only_route! {
+    path = "/", tag = "web", operation_id = "web_dashboard",
     summary = "The web dashboard (HTML)",
-    responses(
-        (status = 200, description = "The page; its script draws the price table.",
-            content_type = "text/html", body = String),
-    )
-)]
-async fn page(headers: HeaderMap) -> Response {
-    respond(&PAGE_ANSWER, &headers, REVALIDATE)
+    ok = ("The page; its script draws the price table.", "text/html", String),
+    /// The web dashboard.
+    async fn page(headers: HeaderMap) -> Response {
+        respond(&PAGE_ANSWER, &headers, REVALIDATE)
+    }
 }
 
 /// A coin's page: the same HTML, which reads the symbol from the path.

@@ -21,19 +21,14 @@ use crate::cache::CacheKey;
 use crate::domain::{Currency, DailyRecord};
 use crate::http::{ApiError, AppState};
 
-/// One coin of `/coins/list`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListedCoin {
-    #[schema(example = "bitcoin")]
-    pub id: String,
-    /// Lowercase.
-    #[schema(example = "btc")]
-    pub symbol: String,
-    #[schema(example = "Bitcoin")]
-    pub name: String,
-    /// With `include_platform=true`: always empty (krispyto knows no token contracts).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub platforms: Option<BTreeMap<String, String>>,
+coin_object! {
+    /// One coin of `/coins/list`.
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct ListedCoin {
+        /// With `include_platform=true`: always empty (krispyto knows no token contracts).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub platforms: Option<BTreeMap<String, String>>,
+    }
 }
 
 /// The query string of `/api/v3/coins/list`.
@@ -190,58 +185,54 @@ pub struct CoinMarketData {
     pub last_updated: String,
 }
 
-/// `GET /api/v3/coins/{id}`: CoinGecko's coin object. What krispyto does not know (links,
-/// images, descriptions, platforms, supplies, tickers, community and developer data) is present
-/// and empty, never invented.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CoinObject {
-    #[schema(example = "bitcoin")]
-    pub id: String,
-    #[schema(example = "btc")]
-    pub symbol: String,
-    #[schema(example = "Bitcoin")]
-    pub name: String,
-    /// The id.
-    pub web_slug: String,
-    pub asset_platform_id: Option<String>,
-    pub platforms: BTreeMap<String, String>,
-    pub detail_platforms: BTreeMap<String, serde_json::Value>,
-    /// Unknown: 0.
-    pub block_time_in_minutes: f64,
-    pub hashing_algorithm: Option<String>,
-    pub categories: Vec<String>,
-    pub preview_listing: bool,
-    pub public_notice: Option<String>,
-    pub additional_notices: Vec<String>,
-    /// With `localization=true` (the default): `{"en": name}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub localization: Option<BTreeMap<String, String>>,
-    pub description: BTreeMap<String, String>,
-    pub links: Links,
-    pub image: Image,
-    pub country_origin: String,
-    pub genesis_date: Option<String>,
-    pub sentiment_votes_up_percentage: Option<f64>,
-    pub sentiment_votes_down_percentage: Option<f64>,
-    /// Unknown: 0.
-    pub watchlist_portfolio_users: f64,
-    pub market_cap_rank: Option<u32>,
-    pub has_supply_breakdown: bool,
-    /// With `market_data=true` (the default).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub market_data: Option<CoinMarketData>,
-    /// With `community_data=true` (the default): empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub community_data: Option<BTreeMap<String, serde_json::Value>>,
-    /// With `developer_data=true` (the default): empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub developer_data: Option<BTreeMap<String, serde_json::Value>>,
-    pub status_updates: Vec<serde_json::Value>,
-    #[schema(example = "2021-07-07T00:00:00.000Z")]
-    pub last_updated: String,
-    /// With `tickers=true` (the default): empty (krispyto knows no exchanges).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tickers: Option<Vec<serde_json::Value>>,
+coin_object! {
+    /// `GET /api/v3/coins/{id}`: CoinGecko's coin object. What krispyto does not know (links,
+    /// images, descriptions, platforms, supplies, tickers, community and developer data) is present
+    /// and empty, never invented.
+    #[derive(Debug, Serialize, ToSchema)]
+    pub struct CoinObject {
+        /// The id.
+        pub web_slug: String,
+        pub asset_platform_id: Option<String>,
+        pub platforms: BTreeMap<String, String>,
+        pub detail_platforms: BTreeMap<String, serde_json::Value>,
+        /// Unknown: 0.
+        pub block_time_in_minutes: f64,
+        pub hashing_algorithm: Option<String>,
+        pub categories: Vec<String>,
+        pub preview_listing: bool,
+        pub public_notice: Option<String>,
+        pub additional_notices: Vec<String>,
+        /// With `localization=true` (the default): `{"en": name}`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub localization: Option<BTreeMap<String, String>>,
+        pub description: BTreeMap<String, String>,
+        pub links: Links,
+        pub image: Image,
+        pub country_origin: String,
+        pub genesis_date: Option<String>,
+        pub sentiment_votes_up_percentage: Option<f64>,
+        pub sentiment_votes_down_percentage: Option<f64>,
+        /// Unknown: 0.
+        pub watchlist_portfolio_users: f64,
+        pub market_cap_rank: Option<u32>,
+        pub has_supply_breakdown: bool,
+        /// With `market_data=true` (the default).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub market_data: Option<CoinMarketData>,
+        /// With `community_data=true` (the default): empty.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub community_data: Option<BTreeMap<String, serde_json::Value>>,
+        /// With `developer_data=true` (the default): empty.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub developer_data: Option<BTreeMap<String, serde_json::Value>>,
+        pub status_updates: Vec<serde_json::Value>,
+        #[schema(example = "2021-07-07T00:00:00.000Z")]
+        pub last_updated: String,
+        /// With `tickers=true` (the default): empty (krispyto knows no exchanges).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub tickers: Option<Vec<serde_json::Value>>,
+    }
 }
 
 /// The query string of `/api/v3/coins/{id}`.

@@ -123,96 +123,92 @@ impl Order {
     }
 }
 
-/// One coin of `/coins/markets`, in the requested currency, as of the end of the day.
-/// (Deserialize: the rows of a day are cached, in Redis too.)
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct MarketCoin {
-    #[schema(example = "bitcoin")]
-    pub id: String,
-    #[schema(example = "btc")]
-    pub symbol: String,
-    #[schema(example = "Bitcoin")]
-    pub name: String,
-    /// Unknown: empty.
-    pub image: String,
-    /// The day's close.
-    pub current_price: Option<f64>,
-    pub market_cap: Option<f64>,
-    /// By USD market cap that day among coins with a market cap > 0.
-    pub market_cap_rank: Option<u32>,
-    /// Unknown: null.
-    pub fully_diluted_valuation: Option<f64>,
-    /// The day's volume.
-    pub total_volume: Option<f64>,
-    /// The day's high and low.
-    pub high_24h: Option<f64>,
-    pub low_24h: Option<f64>,
-    /// Against the day before.
-    pub price_change_24h: Option<f64>,
-    pub price_change_percentage_24h: Option<f64>,
-    pub market_cap_change_24h: Option<f64>,
-    pub market_cap_change_percentage_24h: Option<f64>,
-    /// Unknown: null.
-    pub circulating_supply: Option<f64>,
-    pub total_supply: Option<f64>,
-    pub max_supply: Option<f64>,
-    /// The highest daily close up to the day, the earliest on a tie.
-    pub ath: Option<f64>,
-    pub ath_change_percentage: Option<f64>,
-    /// When the `ath` close was observed (the next midnight, UTC).
-    #[schema(example = "2021-04-14T00:00:00.000Z")]
-    pub ath_date: Option<String>,
-    pub atl: Option<f64>,
-    pub atl_change_percentage: Option<f64>,
-    pub atl_date: Option<String>,
-    /// Unknown: null.
-    pub roi: Option<serde_json::Value>,
-    #[schema(example = "2021-07-07T00:00:00.000Z")]
-    pub last_updated: String,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_1h_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_24h_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_7d_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_14d_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_30d_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_200d_in_currency: Option<Option<f64>>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub price_change_percentage_1y_in_currency: Option<Option<f64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sparkline_in_7d: Option<Sparkline>,
+coin_object! {
+    /// One coin of `/coins/markets`, in the requested currency, as of the end of the day.
+    /// (Deserialize: the rows of a day are cached, in Redis too.)
+    #[derive(Debug, Serialize, Deserialize, ToSchema)]
+    pub struct MarketCoin {
+        /// Unknown: empty.
+        pub image: String,
+        /// The day's close.
+        pub current_price: Option<f64>,
+        pub market_cap: Option<f64>,
+        /// By USD market cap that day among coins with a market cap > 0.
+        pub market_cap_rank: Option<u32>,
+        /// Unknown: null.
+        pub fully_diluted_valuation: Option<f64>,
+        /// The day's volume.
+        pub total_volume: Option<f64>,
+        /// The day's high and low.
+        pub high_24h: Option<f64>,
+        pub low_24h: Option<f64>,
+        /// Against the day before.
+        pub price_change_24h: Option<f64>,
+        pub price_change_percentage_24h: Option<f64>,
+        pub market_cap_change_24h: Option<f64>,
+        pub market_cap_change_percentage_24h: Option<f64>,
+        /// Unknown: null.
+        pub circulating_supply: Option<f64>,
+        pub total_supply: Option<f64>,
+        pub max_supply: Option<f64>,
+        /// The highest daily close up to the day, the earliest on a tie.
+        pub ath: Option<f64>,
+        pub ath_change_percentage: Option<f64>,
+        /// When the `ath` close was observed (the next midnight, UTC).
+        #[schema(example = "2021-04-14T00:00:00.000Z")]
+        pub ath_date: Option<String>,
+        pub atl: Option<f64>,
+        pub atl_change_percentage: Option<f64>,
+        pub atl_date: Option<String>,
+        /// Unknown: null.
+        pub roi: Option<serde_json::Value>,
+        #[schema(example = "2021-07-07T00:00:00.000Z")]
+        pub last_updated: String,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_1h_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_24h_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_7d_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_14d_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_30d_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_200d_in_currency: Option<Option<f64>>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "present"
+        )]
+        pub price_change_percentage_1y_in_currency: Option<Option<f64>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub sparkline_in_7d: Option<Sparkline>,
+    }
 }
 
 /// Reads a field that is there (possibly null) as `Some`: a missing one is `None` through

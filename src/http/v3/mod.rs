@@ -8,6 +8,26 @@
 //! 400 naming it. The headers and query parameters that carry CoinGecko keys are accepted and
 //! ignored (the SDKs refuse to send a request without a key), as is every unknown parameter.
 
+/// Declares a CoinGecko coin object: it opens, as CoinGecko's `/coins/list`, `/coins/{id}` and
+/// `/coins/markets` objects do, with the coin's `id`, lowercase `symbol` and `name` (each with
+/// its example), then the object's own fields. Plain fields rather than a flattened struct:
+/// utoipa describes `serde(flatten)` as an `allOf`, and these schemas list their properties.
+macro_rules! coin_object {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            #[schema(example = "bitcoin")]
+            pub id: String,
+            /// Lowercase.
+            #[schema(example = "btc")]
+            pub symbol: String,
+            #[schema(example = "Bitcoin")]
+            pub name: String,
+            $($fields)*
+        }
+    };
+}
+
 pub mod charts;
 pub mod coins;
 pub mod markets;

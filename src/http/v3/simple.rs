@@ -24,24 +24,21 @@ pub struct Ping {
     pub gecko_says: String,
 }
 
-/// CoinGecko's liveness check.
-#[utoipa::path(
-    get,
-    path = "/api/v3/ping",
-    tag = "coingecko",
-    operation_id = "cg_ping",
+ok_only_route! {
+    path = "/api/v3/ping", tag = "coingecko", operation_id = "cg_ping",
     summary = "Check that the API is up",
-    responses((status = 200, description = "Always.", body = Ping))
-)]
-pub async fn ping(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state
-        .cache
-        .respond(&headers, &CacheKey::new("v3/ping"), || async {
-            Ok(Ping {
-                gecko_says: "(V3) To the Moon!".into(),
+    ok = ("Always.", "application/json", Ping),
+    /// CoinGecko's liveness check.
+    pub async fn ping(State(state): State<AppState>, headers: HeaderMap) -> Response {
+        state
+            .cache
+            .respond(&headers, &CacheKey::new("v3/ping"), || async {
+                Ok(Ping {
+                    gecko_says: "(V3) To the Moon!".into(),
+                })
             })
-        })
-        .await
+            .await
+    }
 }
 
 /// Every currency `vs_currency` takes: `usd` and each coin's lowercase symbol.
