@@ -249,9 +249,16 @@ impl Store {
         }
     }
 
+    /// Closes every connection. On SQLite the idle ones are closed one after the other: the
+    /// last connection to a file folds the WAL into the database and deletes it, but two
+    /// closing at once each see the other still open and both leave it (a one-off command's
+    /// `-wal` file was left behind now and then).
     pub async fn close(&self) {
         match self {
-            Store::Sqlite(pool) => pool.close().await,
+            Store::Sqlite(pool) => {
+                sqlite::close_idle_connections(pool).await;
+                pool.close().await
+            }
             Store::Postgres(pool) => pool.close().await,
         }
     }
@@ -832,10 +839,36 @@ macro_rules! from_row_by_position {
 from_row_by_position!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
 
 /// The backend functions whose Rust is the same on both backends, given the backend's pool
-/// and database types and the SQL that sets a coin's id. Each backend module expands it once
+/// and database types, how its first bound parameter is written and the SQL that sets a
+/// coin's id. Each backend module expands it once
 /// (why a macro: see `common_writes`).
 macro_rules! common_functions {
-    ($pool:ty, $db:ty, set_coin_id: $set_coin_id:literal $(,)?) => {
+    (
+        $pool:ty,
+        $db:ty,
+        first_placeholder: $first_placeholder:literal,
+        set_coin_id: $set_coin_id:literal $(,)?
+    ) => {
+        /// One coin by a unique column, in the pool or in a transaction.
+        pub(super) async fn currency<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+            key: CurrencyKey<'_>,
+        ) -> StoreResult<Option<Currency>> {
+            let sql = key.condition($first_placeholder);
+            let query = sqlx::query_as::<_, CurrencyRow>(&sql);
+            let query = match key {
+                CurrencyKey::Id(id) => query.bind(id),
+                CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
+                CurrencyKey::Name(name) => query.bind(name),
+                CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
+            };
+            query
+                .fetch_optional(executor)
+                .await?
+                .map(CurrencyRow::into_currency)
+                .transpose()
+        }
+
         pub(super) async fn record_count(pool: &$pool) -> StoreResult<i64> {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
                 .fetch_one(pool)

@@ -154,26 +154,6 @@ pub(super) async fn currencies(pool: &PgPool) -> StoreResult<Vec<Currency>> {
         .collect()
 }
 
-/// One coin by a unique column, in the pool or in a transaction.
-pub(super) async fn currency<'e>(
-    executor: impl sqlx::PgExecutor<'e>,
-    key: CurrencyKey<'_>,
-) -> StoreResult<Option<Currency>> {
-    let sql = key.condition("$1");
-    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
-    let query = match key {
-        CurrencyKey::Id(id) => query.bind(id),
-        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
-        CurrencyKey::Name(name) => query.bind(name),
-        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
-    };
-    query
-        .fetch_optional(executor)
-        .await?
-        .map(CurrencyRow::into_currency)
-        .transpose()
-}
-
 pub(super) async fn date_range(pool: &PgPool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     let (first, last): (Option<NaiveDate>, Option<NaiveDate>) =
         // From `market_day`, keyed by date (one row per record): each end is one index seek.
@@ -372,7 +352,12 @@ pub(super) async fn fill_missing_coin_ids(pool: &PgPool) -> StoreResult<()> {
     assign_missing_coin_ids(tx).await
 }
 
-super::common_functions!(PgPool, sqlx::Postgres, set_coin_id: "UPDATE currency SET coin_id = $1 WHERE id = $2");
+super::common_functions!(
+    PgPool,
+    sqlx::Postgres,
+    first_placeholder: "$1",
+    set_coin_id: "UPDATE currency SET coin_id = $1 WHERE id = $2",
+);
 
 /// A write that inserted at least this many rows is followed by `VACUUM (ANALYZE)`.
 const MAINTAIN_AFTER_ROWS: usize = 10_000;
@@ -434,8 +419,47 @@ impl Writer {
 const COPY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 /// Bytes sent to the server at a time during COPY.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
-/// One record in the binary COPY format: a field count, then 8 fields of length + value.
-const COPY_ROW_BYTES: usize = 2 + 8 * 4 + 7 * 8 + 4;
+
+/// Streams `rows` into `statement` (a `COPY ... FROM STDIN (FORMAT binary)`), each encoded
+/// by `encode`, a chunk at a time. Binary COPY: the rows stream in without a statement to plan
+/// or arrays to unpack, and every float goes over bit for bit (no text round trip). On a
+/// failed send the COPY is aborted, so the transaction reports the error, not a stuck stream.
+async fn copy_binary<T>(
+    tx: &mut Transaction<'static, Postgres>,
+    statement: &str,
+    rows: &[T],
+    encode: impl Fn(&mut Vec<u8>, &T),
+) -> StoreResult<()> {
+    let mut copy = tx.copy_in_raw(statement).await?;
+    // Room for a chunk and the row that crosses its end (a `market_day` row is ~250 bytes).
+    let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 1024);
+    buffer.extend_from_slice(COPY_SIGNATURE);
+    buffer.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
+    buffer.extend_from_slice(&0i32.to_be_bytes()); // no header extension
+    let mut rows = rows.iter().peekable();
+    loop {
+        for row in rows.by_ref() {
+            encode(&mut buffer, row);
+            if buffer.len() >= COPY_CHUNK_BYTES {
+                break;
+            }
+        }
+        let done = rows.peek().is_none();
+        if done {
+            buffer.extend_from_slice(&(-1i16).to_be_bytes()); // end of data
+        }
+        if let Err(error) = copy.send(buffer.as_slice()).await {
+            let _ = copy.abort("krispyto: the write failed").await;
+            return Err(error.into());
+        }
+        if done {
+            break;
+        }
+        buffer.clear();
+    }
+    copy.finish().await?;
+    Ok(())
+}
 
 /// Appends one record row in PostgreSQL's binary COPY format (big-endian; a `date` is days
 /// since 2000-01-01).
@@ -528,36 +552,14 @@ impl WriteTransaction for Writer {
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
-        // COPY in the binary format: the rows stream in without a statement to plan or
-        // arrays to unpack, and every float goes over bit for bit (no text round trip).
-        let mut copy = self
-            .tx
-            .copy_in_raw(
-                "COPY record (currency_id, date, open, high, low, close, volume, marketcap) \
-                 FROM STDIN (FORMAT binary)",
-            )
-            .await?;
-        let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + COPY_ROW_BYTES);
-        buffer.extend_from_slice(COPY_SIGNATURE);
-        buffer.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
-        buffer.extend_from_slice(&0i32.to_be_bytes()); // no header extension
-        for (currency_id, record) in rows {
-            encode_copy_row(&mut buffer, *currency_id, record);
-            if buffer.len() >= COPY_CHUNK_BYTES {
-                if let Err(error) = copy.send(buffer.as_slice()).await {
-                    let _ = copy.abort("krispyto: the import failed").await;
-                    return Err(error.into());
-                }
-                buffer.clear();
-            }
-        }
-        buffer.extend_from_slice(&(-1i16).to_be_bytes()); // end of data
-        if let Err(error) = copy.send(buffer.as_slice()).await {
-            let _ = copy.abort("krispyto: the import failed").await;
-            return Err(error.into());
-        }
-        copy.finish().await?;
-        Ok(())
+        copy_binary(
+            &mut self.tx,
+            "COPY record (currency_id, date, open, high, low, close, volume, marketcap) \
+             FROM STDIN (FORMAT binary)",
+            rows,
+            |buffer, (currency_id, record)| encode_copy_row(buffer, *currency_id, record),
+        )
+        .await
     }
 
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -682,33 +684,13 @@ impl WriteTransaction for Writer {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut copy = self
-            .tx
-            .copy_in_raw(&format!(
-                "COPY market_day ({MARKET_DAY_COLUMNS}) FROM STDIN (FORMAT binary)"
-            ))
-            .await?;
-        let mut buffer = Vec::with_capacity(COPY_CHUNK_BYTES + 256);
-        buffer.extend_from_slice(COPY_SIGNATURE);
-        buffer.extend_from_slice(&0i32.to_be_bytes()); // flags: no OIDs
-        buffer.extend_from_slice(&0i32.to_be_bytes()); // no header extension
-        for day in rows {
-            encode_market_day_row(&mut buffer, day);
-            if buffer.len() >= COPY_CHUNK_BYTES {
-                if let Err(error) = copy.send(buffer.as_slice()).await {
-                    let _ = copy.abort("krispyto: the write failed").await;
-                    return Err(error.into());
-                }
-                buffer.clear();
-            }
-        }
-        buffer.extend_from_slice(&(-1i16).to_be_bytes()); // end of data
-        if let Err(error) = copy.send(buffer.as_slice()).await {
-            let _ = copy.abort("krispyto: the write failed").await;
-            return Err(error.into());
-        }
-        copy.finish().await?;
-        Ok(())
+        copy_binary(
+            &mut self.tx,
+            &format!("COPY market_day ({MARKET_DAY_COLUMNS}) FROM STDIN (FORMAT binary)"),
+            rows,
+            encode_market_day_row,
+        )
+        .await
     }
 
     async fn stored_records(&mut self) -> StoreResult<i64> {

@@ -139,26 +139,6 @@ where
     .map_err(|error| StoreError::Conflict(format!("a database read stopped: {error}")))?
 }
 
-/// One coin by a unique column, in the pool or in a transaction.
-pub(super) async fn currency<'e>(
-    executor: impl sqlx::SqliteExecutor<'e>,
-    key: CurrencyKey<'_>,
-) -> StoreResult<Option<Currency>> {
-    let sql = key.condition("?1");
-    let query = sqlx::query_as::<_, CurrencyRow>(&sql);
-    let query = match key {
-        CurrencyKey::Id(id) => query.bind(id),
-        CurrencyKey::Symbol(symbol) => query.bind(symbol.as_str()),
-        CurrencyKey::Name(name) => query.bind(name),
-        CurrencyKey::CoinId(coin_id) => query.bind(coin_id.as_str()),
-    };
-    query
-        .fetch_optional(executor)
-        .await?
-        .map(CurrencyRow::into_currency)
-        .transpose()
-}
-
 pub(super) async fn date_range(pool: &SqlitePool) -> StoreResult<Option<(NaiveDate, NaiveDate)>> {
     // From `market_day`, keyed by date (one row per record): each end is one seek. Two
     // scalar subqueries, not `SELECT MIN(date), MAX(date)`: SQLite answers a lone MIN or MAX
@@ -494,7 +474,12 @@ pub(super) async fn fill_missing_coin_ids(pool: &SqlitePool) -> StoreResult<()> 
     assign_missing_coin_ids(pool.begin_with("BEGIN IMMEDIATE").await?).await
 }
 
-super::common_functions!(SqlitePool, Sqlite, set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2");
+super::common_functions!(
+    SqlitePool,
+    Sqlite,
+    first_placeholder: "?1",
+    set_coin_id: "UPDATE currency SET coin_id = ?1 WHERE id = ?2",
+);
 
 /// The write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so two writers
 /// queue on the busy timeout instead of failing when a read lock cannot be upgraded.
@@ -560,9 +545,7 @@ pub(super) async fn apply(
     let rows: usize = updates.iter().map(|u| u.records.len()).sum();
     if offline && rows >= BULK_LOAD_ROWS {
         let mut connection = pool.acquire().await?;
-        while let Some(idle) = pool.try_acquire() {
-            idle.close().await?;
-        }
+        close_idle_connections(pool).await;
         if holds_no_records(&mut connection).await? && leave_wal(&mut connection).await? {
             let written = match Writer::begin_on(&mut connection).await {
                 Ok(writer) => write::apply(writer, updates).await,
@@ -573,6 +556,16 @@ pub(super) async fn apply(
         }
     }
     write::apply(Writer::begin(pool).await?, updates).await
+}
+
+/// Closes the pool's idle connections, one after the other (see `Store::close`). A connection
+/// that fails to close is dropped all the same.
+pub(super) async fn close_idle_connections(pool: &SqlitePool) {
+    while let Some(idle) = pool.try_acquire() {
+        if let Err(error) = idle.close().await {
+            tracing::warn!(%error, "a SQLite connection did not close cleanly");
+        }
+    }
 }
 
 async fn holds_no_records(connection: &mut SqliteConnection) -> StoreResult<bool> {
