@@ -297,9 +297,9 @@ impl Store {
     }
 
     /// The records dated on any of `days`, for the given coins (every coin when `None`),
-    /// ordered by coin, then date. One query whatever the number of coins; it reads in the
-    /// by-date index's order and sorts here (PostgreSQL's sort of 26,000 rows took as long as
-    /// reading them).
+    /// ordered by coin, then date. One query whatever the number of coins, over `market_day`'s
+    /// (date, currency_id) key; it reads in that order and sorts here (PostgreSQL's sort of
+    /// 26,000 rows took as long as reading them).
     pub async fn records_on_days(
         &self,
         currency_ids: Option<&[i64]>,

@@ -703,14 +703,15 @@ impl WriteTransaction for Writer {
         BATCH_ROWS
     }
 
-    /// A bulk load (see `write::apply`) drops the
-    /// secondary (non-unique) indexes and the foreign keys of `record`, and restores them
-    /// before commit. In the COPY profile of 7 M rows, b-tree insertion into the by-date index
-    /// (each row lands at a random place) took half the time and the per-row foreign-key
-    /// trigger most of the rest; an index build is one sort, and re-adding the foreign key
-    /// checks every row in one join. The price: the dropped index holds an exclusive lock on
-    /// `record` until commit, so readers wait for a bulk load instead of reading the old data
-    /// meanwhile; a load that large is a first import.
+    /// A bulk load (see `write::apply`) drops the secondary (non-unique) indexes and the
+    /// foreign keys of `record` and `market_day`, and restores them before commit. In the COPY
+    /// profile of 7 M rows, b-tree insertion into a secondary index (each row lands at a
+    /// random place; then `record`'s by-date index, dropped by migration 0009) took half the
+    /// time and the per-row foreign-key trigger most of the rest; an index build is one sort,
+    /// and re-adding the foreign key checks every row in one join. The price: the dropped
+    /// index and constraints hold an exclusive lock on the tables until commit, so readers
+    /// wait for a bulk load instead of reading the old data meanwhile; a load that large is a
+    /// first import.
     async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the catalog, so whatever the migrations made is
         // what gets restored; a rollback restores them too. `market_day` is written in the

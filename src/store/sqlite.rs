@@ -790,12 +790,12 @@ impl WriteTransaction for Writer<'_> {
         INSERT_BATCH_ROWS
     }
 
-    /// A bulk load (see `write::apply`) drops the
-    /// secondary (non-unique) indexes of `record` and `market_day` and builds them again
-    /// before commit.
-    /// Inserting coin after coin puts each row at a random place of the by-date index, one
-    /// page read and write per row once the index outgrows the page cache (a 7 M-row import
-    /// took over 25 minutes); building it at the end is one sort.
+    /// A bulk load (see `write::apply`) drops the secondary (non-unique) indexes of `record`
+    /// and `market_day` (since migration 0009: `market_day_currency_idx`) and builds them again
+    /// before commit. Inserting in one order puts each row at a random place of an index in
+    /// another, one page read and write per row once the index outgrows the page cache (a
+    /// 7 M-row import took over 25 minutes with `record`'s by-date index); building it at the
+    /// end is one sort.
     async fn begin_bulk(&mut self) -> StoreResult<()> {
         // Read back the definitions from the schema itself, so whatever the migrations made
         // is what gets rebuilt. DDL is transactional in SQLite: a rollback restores them,
