@@ -545,7 +545,17 @@ pub(super) async fn apply(
     let rows: usize = updates.iter().map(|u| u.records.len()).sum();
     if offline && rows >= BULK_LOAD_ROWS {
         let mut connection = pool.acquire().await?;
-        close_idle_connections(pool).await;
+        // Nothing else uses the pool meanwhile, but a connection dropped just before is
+        // still on its way back to it (the pool takes it back in a task of its own): wait a
+        // moment for such ones, then go on whatever is left.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            close_idle_connections(pool).await;
+            if pool.size() <= 1 || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         if holds_no_records(&mut connection).await? && leave_wal(&mut connection).await? {
             let written = match Writer::begin_on(&mut connection).await {
                 Ok(writer) => write::apply(writer, updates).await,
@@ -961,7 +971,7 @@ mod tests {
         };
         let updates = bulk_updates();
         assert!(updates.iter().map(|u| u.records.len()).sum::<usize>() >= BULK_LOAD_ROWS);
-        // Idle connections of its own pool are closed for it.
+        // Connections of its own pool are closed for it, even those given back just now.
         let (a, b) = (pool.acquire().await.unwrap(), pool.acquire().await.unwrap());
         drop((a, b));
         let summary = store.apply_offline(&updates).await.unwrap();
