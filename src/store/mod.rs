@@ -1007,6 +1007,33 @@ macro_rules! common_writes {
                 .fetch_all(&mut *self.tx)
                 .await?)
         }
+
+        async fn stored_records(&mut self) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
+                .fetch_one(&mut *self.tx)
+                .await?)
+        }
+
+        async fn bump_generation(&mut self) -> StoreResult<i64> {
+            Ok(sqlx::query_scalar(
+                "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 \
+                 RETURNING generation",
+            )
+            .fetch_one(&mut *self.tx)
+            .await?)
+        }
+
+        async fn current_generation(&mut self) -> StoreResult<i64> {
+            Ok(
+                sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
+                    .fetch_one(&mut *self.tx)
+                    .await?,
+            )
+        }
+
+        async fn commit(self) -> StoreResult<()> {
+            Ok(self.tx.commit().await?)
+        }
     };
 }
 use common_writes;

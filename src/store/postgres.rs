@@ -693,12 +693,6 @@ impl WriteTransaction for Writer {
         .await
     }
 
-    async fn stored_records(&mut self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?)
-    }
-
     fn batch_rows(&self) -> usize {
         BATCH_ROWS
     }
@@ -754,7 +748,7 @@ impl WriteTransaction for Writer {
         if self.deferred.is_empty() {
             return Ok(());
         }
-        // Enough sort memory to build a by-date index of millions of rows mostly in RAM;
+        // Enough sort memory to build an index of millions of rows mostly in RAM;
         // LOCAL: back to the server's setting at commit.
         sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
             .execute(&mut *self.tx)
@@ -763,25 +757,5 @@ impl WriteTransaction for Writer {
             sqlx::query(&statement).execute(&mut *self.tx).await?;
         }
         Ok(())
-    }
-
-    async fn bump_generation(&mut self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn current_generation(&mut self) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
-    }
-
-    async fn commit(self) -> StoreResult<()> {
-        Ok(self.tx.commit().await?)
     }
 }

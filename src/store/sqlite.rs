@@ -790,12 +790,6 @@ impl WriteTransaction for Writer<'_> {
         Ok(())
     }
 
-    async fn stored_records(&mut self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
-            .fetch_one(&mut *self.tx)
-            .await?)
-    }
-
     fn batch_rows(&self) -> usize {
         INSERT_BATCH_ROWS
     }
@@ -848,26 +842,6 @@ impl WriteTransaction for Writer<'_> {
             .execute(&mut *self.tx)
             .await?;
         Ok(built?)
-    }
-
-    async fn bump_generation(&mut self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(
-            "UPDATE data_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    async fn current_generation(&mut self) -> StoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT generation FROM data_generation WHERE id = 1")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
-    }
-
-    async fn commit(self) -> StoreResult<()> {
-        Ok(self.tx.commit().await?)
     }
 }
 
