@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use sqlx::pool::PoolConnection;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
@@ -249,8 +250,27 @@ pub(super) async fn records_between(
 /// Binds a coin's record as `currency_id, date, open, high, low, close, volume, marketcap`
 /// (how `record` and `market_day` begin). The date as text made here: sqlx would format a
 /// NaiveDate through chrono's strftime, 8 % of a bulk load's CPU time.
+/// Inserts `rows` by multi-row `INSERT`s of at most `per_statement` rows each (below SQLite's
+/// 32,766 bound values a statement): `insert` is the statement up to its `VALUES`, `tail` what
+/// follows them, `bind` binds one row's values.
+async fn insert_rows<'r, T>(
+    connection: &mut SqliteConnection,
+    insert: &str,
+    (rows, per_statement): (&'r [T], usize),
+    tail: &str,
+    mut bind: impl FnMut(&mut Separated<'_, 'r, Sqlite, &'static str>, &'r T),
+) -> StoreResult<()> {
+    for chunk in rows.chunks(per_statement) {
+        let mut query = QueryBuilder::<Sqlite>::new(insert);
+        query.push_values(chunk, |mut row, item| bind(&mut row, item));
+        query.push(tail);
+        query.build().execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
 fn bind_record(
-    row: &mut sqlx::query_builder::Separated<'_, '_, Sqlite, &'static str>,
+    row: &mut Separated<'_, '_, Sqlite, &'static str>,
     currency_id: i64,
     r: &DailyRecord,
 ) {
@@ -655,16 +675,14 @@ impl WriteTransaction for Writer<'_> {
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
-        for chunk in rows.chunks(INSERT_BATCH_ROWS) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
-            );
-            query.push_values(chunk, |mut row, (currency_id, r)| {
-                bind_record(&mut row, *currency_id, r);
-            });
-            query.build().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
+            (rows, INSERT_BATCH_ROWS),
+            "",
+            |row, (currency_id, r)| bind_record(row, *currency_id, r),
+        )
+        .await
     }
 
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
@@ -694,23 +712,20 @@ impl WriteTransaction for Writer<'_> {
         generation: i64,
     ) -> StoreResult<()> {
         // 4 bound values a row, below SQLite's 32,766 a statement.
-        for chunk in digests.chunks(8_000) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO coin_digest (currency_id, records, sha256, generation) ",
-            );
-            query.push_values(chunk, |mut row, (currency_id, digest)| {
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO coin_digest (currency_id, records, sha256, generation) ",
+            (digests, 8_000),
+            " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \
+             sha256 = excluded.sha256, generation = excluded.generation",
+            |row, (currency_id, digest)| {
                 row.push_bind(*currency_id)
                     .push_bind(digest.records)
                     .push_bind(digest.sha256.as_slice())
                     .push_bind(generation);
-            });
-            query.push(
-                " ON CONFLICT (currency_id) DO UPDATE SET records = excluded.records, \
-                 sha256 = excluded.sha256, generation = excluded.generation",
-            );
-            query.build().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+            },
+        )
+        .await
     }
 
     async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
@@ -722,39 +737,40 @@ impl WriteTransaction for Writer<'_> {
             .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
             .collect();
         // 5 or 6 bound values a row, below SQLite's 32,766 a statement.
-        for chunk in steps.chunks(5_000) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO close_step (currency_id, date, close, highest, lowest) ",
-            );
-            query.push_values(chunk, |mut row, (currency_id, step)| {
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO close_step (currency_id, date, close, highest, lowest) ",
+            (&steps, 5_000),
+            "",
+            |row, (currency_id, step)| {
                 row.push_bind(*currency_id)
                     .push_bind(step.date)
                     .push_bind(step.close)
                     .push_bind(step.highest)
                     .push_bind(step.lowest);
-            });
-            query.build().execute(&mut *self.tx).await?;
-        }
+            },
+        )
+        .await?;
         let months: Vec<_> = closes
             .iter()
             .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
             .collect();
-        for chunk in months.chunks(5_000) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO close_month \
-                 (currency_id, month, highest, highest_date, lowest, lowest_date) ",
-            );
-            query.push_values(chunk, |mut row, (currency_id, month, e)| {
+        insert_rows(
+            &mut self.tx,
+            "INSERT INTO close_month \
+             (currency_id, month, highest, highest_date, lowest, lowest_date) ",
+            (&months, 5_000),
+            "",
+            |row, (currency_id, month, e)| {
                 row.push_bind(*currency_id)
                     .push_bind(*month)
                     .push_bind(e.highest)
                     .push_bind(e.highest_date)
                     .push_bind(e.lowest)
                     .push_bind(e.lowest_date);
-            });
-            query.build().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+            },
+        )
+        .await
     }
 
     async fn replace_market_days(
@@ -770,12 +786,13 @@ impl WriteTransaction for Writer<'_> {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        for chunk in rows.chunks(MARKET_DAY_BATCH_ROWS) {
-            let mut query = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT INTO market_day ({MARKET_DAY_COLUMNS}) "
-            ));
-            query.push_values(chunk, |mut row, d| {
-                bind_record(&mut row, d.currency_id, &d.record);
+        insert_rows(
+            &mut self.tx,
+            &format!("INSERT INTO market_day ({MARKET_DAY_COLUMNS}) "),
+            (rows, MARKET_DAY_BATCH_ROWS),
+            "",
+            |row, d| {
+                bind_record(row, d.currency_id, &d.record);
                 for close in d.reference_closes {
                     row.push_bind(close);
                 }
@@ -784,10 +801,9 @@ impl WriteTransaction for Writer<'_> {
                 for point in [d.ath, d.highest_close, d.lowest_close] {
                     row.push_bind(point.price).push_bind(iso_date(point.date));
                 }
-            });
-            query.build().execute(&mut *self.tx).await?;
-        }
-        Ok(())
+            },
+        )
+        .await
     }
 
     fn batch_rows(&self) -> usize {
