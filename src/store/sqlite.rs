@@ -911,15 +911,20 @@ mod tests {
         store
     }
 
-    /// A database file of its own, migrated, in `dir`.
-    async fn file_store(dir: &std::path::Path, max_connections: u32) -> Store {
-        let store = Store::connect(&StoreOptions {
+    /// A store on the database file `k.db` in `dir`, as it is (created empty if missing).
+    async fn connect_file(dir: &std::path::Path, max_connections: u32) -> Store {
+        Store::connect(&StoreOptions {
             database_url: format!("sqlite://{}", dir.join("k.db").display()),
             max_connections,
             acquire_timeout: Duration::from_secs(30),
         })
         .await
-        .unwrap();
+        .unwrap()
+    }
+
+    /// A database file of its own, migrated, in `dir`.
+    async fn file_store(dir: &std::path::Path, max_connections: u32) -> Store {
+        let store = connect_file(dir, max_connections).await;
         store.migrate().await.unwrap();
         store
     }
@@ -1125,14 +1130,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_direct_reads_share_a_small_pool() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::connect(&StoreOptions {
-            database_url: format!("sqlite://{}", dir.path().join("k.db").display()),
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(30),
-        })
-        .await
-        .unwrap();
-        store.migrate().await.unwrap();
+        let store = file_store(dir.path(), 2).await;
         let records: Vec<DailyRecord> = (0..400)
             .map(|i| {
                 let date = day("2020-01-01") + chrono::Days::new(i);
@@ -1218,13 +1216,7 @@ mod tests {
                 std::fs::copy(&path, old.join(&name)).unwrap();
             }
         }
-        let store = Store::connect(&StoreOptions {
-            database_url: format!("sqlite://{}", dir.path().join("k.db").display()),
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(30),
-        })
-        .await
-        .unwrap();
+        let store = connect_file(dir.path(), 2).await;
         let Store::Sqlite(pool) = &store else {
             unreachable!()
         };
