@@ -211,7 +211,7 @@ pub async fn seed_if_empty(store: &Store, data: &str) -> anyhow::Result<Option<I
         .lock_seed()
         .await
         .context("cannot take the startup import lock")?;
-    if store.record_count().await? > 0 {
+    if store.holds_records().await? {
         tracing::info!("the database already holds records; not importing {data}");
         release(lock).await;
         return Ok(None);

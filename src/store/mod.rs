@@ -443,6 +443,14 @@ impl Store {
         }
     }
 
+    /// Whether the database holds any record (one probe; `record_count` counts them all).
+    pub async fn holds_records(&self) -> StoreResult<bool> {
+        match self {
+            Store::Sqlite(pool) => sqlite::holds_records(pool).await,
+            Store::Postgres(pool) => postgres::holds_records(pool).await,
+        }
+    }
+
     /// The number of record rows, all coins together.
     pub async fn record_count(&self) -> StoreResult<i64> {
         match self {
@@ -867,6 +875,15 @@ macro_rules! common_functions {
                 .await?
                 .map(CurrencyRow::into_currency)
                 .transpose()
+        }
+
+        /// Whether any record is stored: one probe, not a count.
+        pub(super) async fn holds_records<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+        ) -> StoreResult<bool> {
+            Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM record)")
+                .fetch_one(executor)
+                .await?)
         }
 
         pub(super) async fn record_count(pool: &$pool) -> StoreResult<i64> {

@@ -565,6 +565,10 @@ pub(super) async fn apply(
     let rows: usize = updates.iter().map(|u| u.records.len()).sum();
     if offline && rows >= BULK_LOAD_ROWS {
         let mut connection = pool.acquire().await?;
+        if holds_records(&mut *connection).await? {
+            drop(connection);
+            return write::apply(Writer::begin(pool).await?, updates).await;
+        }
         // Nothing else uses the pool meanwhile, but a connection dropped just before is
         // still on its way back to it (the pool takes it back in a task of its own): wait a
         // moment for such ones, then go on whatever is left.
@@ -576,7 +580,7 @@ pub(super) async fn apply(
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        if holds_no_records(&mut connection).await? && leave_wal(&mut connection).await? {
+        if leave_wal(&mut connection).await? {
             let written = match Writer::begin_on(&mut connection).await {
                 Ok(writer) => write::apply(writer, updates).await,
                 Err(error) => Err(error),
@@ -596,14 +600,6 @@ pub(super) async fn close_idle_connections(pool: &SqlitePool) {
             tracing::warn!(%error, "a SQLite connection did not close cleanly");
         }
     }
-}
-
-async fn holds_no_records(connection: &mut SqliteConnection) -> StoreResult<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM record)")
-            .fetch_one(&mut *connection)
-            .await?,
-    )
 }
 
 /// Switches the database to a rollback journal if no other connection has it open; `false`
