@@ -8,9 +8,7 @@ use chrono::NaiveDate;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, QueryBuilder, Transaction};
 
-use super::write::{
-    CloseExtremesAt, CloseHistory, CloseStep, CoinDigest, StoredDigest, WriteTransaction,
-};
+use super::write::{CloseRows, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
     forward_batches, missing_coin_ids, BatchSender, CloseExtremes, CoinSpan, CurrencyKey,
     CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult,
@@ -610,15 +608,10 @@ impl WriteTransaction for Writer {
         Ok(())
     }
 
-    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
-        let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
-        self.delete_coins_from(&["close_step", "close_month"], &ids)
+    async fn replace_close_extremes(&mut self, rows: &CloseRows<'_>) -> StoreResult<()> {
+        self.delete_coins_from(&["close_step", "close_month"], &rows.ids)
             .await?;
-        let steps: Vec<(i64, &CloseStep)> = closes
-            .iter()
-            .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
-            .collect();
-        for chunk in steps.chunks(BATCH_ROWS) {
+        for chunk in rows.steps.chunks(BATCH_ROWS) {
             let currency_id: Vec<i64> = chunk.iter().map(|r| r.0).collect();
             let date: Vec<NaiveDate> = chunk.iter().map(|r| r.1.date).collect();
             let close: Vec<f64> = chunk.iter().map(|r| r.1.close).collect();
@@ -636,11 +629,7 @@ impl WriteTransaction for Writer {
             .execute(&mut *self.tx)
             .await?;
         }
-        let months: Vec<(i64, NaiveDate, &CloseExtremesAt)> = closes
-            .iter()
-            .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
-            .collect();
-        for chunk in months.chunks(BATCH_ROWS) {
+        for chunk in rows.months.chunks(BATCH_ROWS) {
             let currency_id: Vec<i64> = chunk.iter().map(|r| r.0).collect();
             let month: Vec<NaiveDate> = chunk.iter().map(|r| r.1).collect();
             let highest: Vec<f64> = chunk.iter().map(|r| r.2.highest).collect();

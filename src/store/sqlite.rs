@@ -9,11 +9,11 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use super::write::{self, CloseHistory, CoinDigest, StoredDigest, WriteTransaction};
+use super::write::{self, CloseRows, CoinDigest, StoredDigest, WriteTransaction};
 use super::{
-    forward_batches, missing_coin_ids, BatchSender, CloseExtremes, CoinSpan, CoinUpdate,
-    CurrencyKey, CurrencyRow, MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions,
-    StoreResult, WriteSummary, BULK_LOAD_ROWS, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
+    missing_coin_ids, BatchSender, CloseExtremes, CoinSpan, CoinUpdate, CurrencyKey, CurrencyRow,
+    MarketDayRow, RecordRow, RecordSelection, StoreError, StoreOptions, StoreResult, WriteSummary,
+    BULK_LOAD_ROWS, MARKET_DAY_COLUMNS, SELECT_CURRENCY,
 };
 use crate::analytics::coins::PricePoint;
 use crate::analytics::market_day::MarketDay;
@@ -229,14 +229,28 @@ pub(super) async fn records_between(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> StoreResult<Vec<(i64, DailyRecord)>> {
-    // In the order of the (currency_id, date) unique index: no sort. Stepped directly (see
-    // `read_direct`): one coin's whole history is 3,650 rows at scale.
+    // Stepped directly (see `read_direct`): one coin's whole history is 3,650 rows at scale.
+    let (sql, params) = record_range(Some(currency_ids), from, to);
+    query_direct(pool, sql, params, |row| record_row(row)?.into_pair()).await
+}
+
+/// The records of these coins (every coin when `None`) between the dates (each bound open
+/// when `None`), as SQL and its bound values: in the order of the (currency_id, date) unique
+/// index, so no sort, and the first row at once.
+fn record_range(
+    currency_ids: Option<&[i64]>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> (String, Vec<Value>) {
     let mut sql = String::from(
         "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record WHERE currency_id IN ",
+         FROM record WHERE 1 = 1",
     );
-    let mut params: Vec<Value> = Vec::with_capacity(currency_ids.len() + 2);
-    push_id_params(&mut sql, &mut params, currency_ids);
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(ids) = currency_ids {
+        sql.push_str(" AND currency_id IN ");
+        push_id_params(&mut sql, &mut params, ids);
+    }
     for (bound, day) in [(" AND date >= ?", from), (" AND date <= ?", to)] {
         if let Some(day) = day {
             sql.push_str(bound);
@@ -244,12 +258,9 @@ pub(super) async fn records_between(
         }
     }
     sql.push_str(" ORDER BY currency_id, date");
-    query_direct(pool, sql, params, |row| record_row(row)?.into_pair()).await
+    (sql, params)
 }
 
-/// Binds a coin's record as `currency_id, date, open, high, low, close, volume, marketcap`
-/// (how `record` and `market_day` begin). The date as text made here: sqlx would format a
-/// NaiveDate through chrono's strftime, 8 % of a bulk load's CPU time.
 /// Inserts `rows` by multi-row `INSERT`s of at most `per_statement` rows each (below SQLite's
 /// 32,766 bound values a statement): `insert` is the statement up to its `VALUES`, `tail` what
 /// follows them, `bind` binds one row's values.
@@ -269,6 +280,25 @@ async fn insert_rows<'r, T>(
     Ok(())
 }
 
+/// Inserts `rows` into `record`, `tail` after each statement's values (an upsert's clause).
+async fn insert_records(
+    connection: &mut SqliteConnection,
+    rows: &[(i64, DailyRecord)],
+    tail: &str,
+) -> StoreResult<()> {
+    insert_rows(
+        connection,
+        "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
+        (rows, INSERT_BATCH_ROWS),
+        tail,
+        |row, (currency_id, r)| bind_record(row, *currency_id, r),
+    )
+    .await
+}
+
+/// Binds a coin's record as `currency_id, date, open, high, low, close, volume, marketcap`
+/// (how `record` and `market_day` begin). The date as text made here: sqlx would format a
+/// NaiveDate through chrono's strftime, 8 % of a bulk load's CPU time.
 fn bind_record(
     row: &mut Separated<'_, '_, Sqlite, &'static str>,
     currency_id: i64,
@@ -303,38 +333,31 @@ pub(super) async fn stream_records(
     selection: &RecordSelection,
     sender: &BatchSender,
 ) -> StoreResult<()> {
-    // Read in the order of the (currency_id, date) unique index: no sort, first row at once.
-    let mut query = QueryBuilder::<Sqlite>::new(
-        "SELECT currency_id, date, open, high, low, close, volume, marketcap \
-         FROM record WHERE 1 = 1",
+    let (sql, params) = record_range(
+        selection.currency_ids.as_deref(),
+        selection.from,
+        selection.to,
     );
-    if let Some(ids) = &selection.currency_ids {
-        query.push(" AND currency_id IN ");
-        push_id_list(&mut query, ids);
-    }
-    if let Some(from) = selection.from {
-        query.push(" AND date >= ").push_bind(from);
-    }
-    if let Some(to) = selection.to {
-        query.push(" AND date <= ").push_bind(to);
-    }
-    query.push(" ORDER BY currency_id, date");
+    let sender = sender.clone();
     let Some(path) = file_path(pool) else {
         // An in-memory database is reachable through the pool only.
-        return forward_batches(query.build_query_as::<RecordRow>().fetch(pool), sender).await;
+        return read_direct(pool, move |db| send_batches(db, &sql, params, &sender)).await;
     };
-    let sql = query.sql().to_owned();
-    let mut params: Vec<Value> = Vec::new();
-    if let Some(ids) = &selection.currency_ids {
-        params.extend(ids.iter().map(|id| Value::Integer(*id)));
-    }
-    for day in [selection.from, selection.to].into_iter().flatten() {
-        params.push(Value::Text(iso_date(day)));
-    }
-    let sender = sender.clone();
-    tokio::task::spawn_blocking(move || stream_records_blocking(&path, &sql, params, &sender))
-        .await
-        .map_err(|error| StoreError::Conflict(format!("the export stopped: {error}")))?
+    tokio::task::spawn_blocking(move || {
+        // A connection of its own, not the pool's: a slow download holds it for as long as
+        // it takes, and the pool's connections are for requests. One read transaction: the
+        // export is one snapshot, and WAL lets writers go on meanwhile.
+        use rusqlite::OpenFlags;
+        let mut conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let snapshot = conn.transaction()?;
+        send_batches(&snapshot, &sql, params, &sender)
+    })
+    .await
+    .map_err(|error| StoreError::Conflict(format!("the export stopped: {error}")))?
 }
 
 /// The database file behind `pool`, when it is one (not an in-memory database).
@@ -343,27 +366,19 @@ fn file_path(pool: &SqlitePool) -> Option<std::path::PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// The read of [`stream_records`] on a connection of its own, outside sqlx: sqlx's SQLite
-/// driver steps the statement on a worker thread and sends every row (each value copied into
-/// an allocation of its own) through a channel to the async side, which capped an export at
-/// ~300,000 rows/s, nearly all of it in those hand-overs (see docs/benchmarks.md). Here the
-/// rows are decoded where they are stepped, on a blocking thread, and only whole batches
-/// cross to the async side. One read transaction: the export is one snapshot, as the pool's
-/// single `SELECT` was, and WAL lets writers go on meanwhile.
-fn stream_records_blocking(
-    path: &std::path::Path,
+/// Steps `sql` (a [`record_range`]) and sends its rows to `sender` in batches, on a blocking
+/// thread. Not through sqlx: its SQLite driver steps the statement on a worker thread and
+/// sends every row (each value copied into an allocation of its own) through a channel to the
+/// async side, which capped an export at ~300,000 rows/s, nearly all of it in those hand-overs
+/// (see docs/benchmarks.md). Here the rows are decoded where they are stepped, and only whole
+/// batches cross to the async side.
+fn send_batches(
+    db: &rusqlite::Connection,
     sql: &str,
     params: Vec<Value>,
     sender: &BatchSender,
 ) -> StoreResult<()> {
-    use rusqlite::OpenFlags;
-    let mut conn = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    let tx = conn.transaction()?;
-    let mut statement = tx.prepare(sql)?;
+    let mut statement = db.prepare(sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(params))?;
     let mut batch = Vec::with_capacity(super::STREAM_BATCH_ROWS);
     while let Some(row) = rows.next()? {
@@ -671,35 +686,20 @@ impl WriteTransaction for Writer<'_> {
     }
 
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
-        insert_rows(
-            &mut self.tx,
-            "INSERT INTO record (currency_id, date, open, high, low, close, volume, marketcap) ",
-            (rows, INSERT_BATCH_ROWS),
-            "",
-            |row, (currency_id, r)| bind_record(row, *currency_id, r),
-        )
-        .await
+        insert_records(&mut self.tx, rows, "").await
     }
 
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()> {
-        // One prepared statement, reused: updates are rare and SQLite runs them in-process.
-        for (currency_id, r) in rows {
-            sqlx::query(
-                "UPDATE record SET open = ?1, high = ?2, low = ?3, close = ?4, volume = ?5, \
-                 marketcap = ?6 WHERE currency_id = ?7 AND date = ?8",
-            )
-            .bind(r.open())
-            .bind(r.high())
-            .bind(r.low())
-            .bind(r.close())
-            .bind(r.volume())
-            .bind(r.market_cap())
-            .bind(*currency_id)
-            .bind(r.date())
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        Ok(())
+        // Every row exists (the writer read them in this transaction), so the upsert only
+        // updates: a multi-row statement per batch, not a statement per row.
+        insert_records(
+            &mut self.tx,
+            rows,
+            " ON CONFLICT (currency_id, date) DO UPDATE SET open = excluded.open, \
+             high = excluded.high, low = excluded.low, close = excluded.close, \
+             volume = excluded.volume, marketcap = excluded.marketcap",
+        )
+        .await
     }
 
     async fn save_coin_digests(
@@ -724,19 +724,14 @@ impl WriteTransaction for Writer<'_> {
         .await
     }
 
-    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()> {
-        let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
-        self.delete_coins_from(&["close_step", "close_month"], &ids)
+    async fn replace_close_extremes(&mut self, rows: &CloseRows<'_>) -> StoreResult<()> {
+        self.delete_coins_from(&["close_step", "close_month"], &rows.ids)
             .await?;
-        let steps: Vec<_> = closes
-            .iter()
-            .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
-            .collect();
         // 5 or 6 bound values a row, below SQLite's 32,766 a statement.
         insert_rows(
             &mut self.tx,
             "INSERT INTO close_step (currency_id, date, close, highest, lowest) ",
-            (&steps, 5_000),
+            (&rows.steps, 5_000),
             "",
             |row, (currency_id, step)| {
                 row.push_bind(*currency_id)
@@ -747,15 +742,11 @@ impl WriteTransaction for Writer<'_> {
             },
         )
         .await?;
-        let months: Vec<_> = closes
-            .iter()
-            .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
-            .collect();
         insert_rows(
             &mut self.tx,
             "INSERT INTO close_month \
              (currency_id, month, highest, highest_date, lowest, lowest_date) ",
-            (&months, 5_000),
+            (&rows.months, 5_000),
             "",
             |row, (currency_id, month, e)| {
                 row.push_bind(*currency_id)

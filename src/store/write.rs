@@ -59,8 +59,8 @@ pub(crate) trait WriteTransaction: Sized {
     async fn insert_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     async fn update_records(&mut self, rows: &[(i64, DailyRecord)]) -> StoreResult<()>;
     /// Replaces the close-extreme steps and month starts (tables `close_step`, `close_month`)
-    /// of the coins in `closes` by the given ones.
-    async fn replace_close_extremes(&mut self, closes: &[(i64, CloseHistory)]) -> StoreResult<()>;
+    /// of the coins in `rows` by its rows.
+    async fn replace_close_extremes(&mut self, rows: &CloseRows<'_>) -> StoreResult<()>;
     /// Deletes the `market_day` rows of each coin of `from` dated on or after its day, then
     /// inserts `rows` (sorted by date, then coin).
     async fn replace_market_days(
@@ -331,7 +331,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
     // After the `market_day` rows too: a bulk load deferred that table's index as well.
     tx.finish_bulk().await?;
     if !closes.is_empty() {
-        tx.replace_close_extremes(&closes).await?;
+        tx.replace_close_extremes(&CloseRows::of(&closes)).await?;
     }
 
     let changed =
@@ -405,6 +405,30 @@ pub(crate) struct CloseHistory {
     pub steps: Vec<CloseStep>,
     /// (first day of the month, the extremes as of that day).
     pub months: Vec<(NaiveDate, CloseExtremesAt)>,
+}
+
+/// The rows of `close_step` and `close_month` that [`CloseHistory`]s of some coins make.
+pub(crate) struct CloseRows<'a> {
+    /// The coins whose rows these are (all they have).
+    pub ids: Vec<i64>,
+    pub steps: Vec<(i64, &'a CloseStep)>,
+    pub months: Vec<(i64, NaiveDate, &'a CloseExtremesAt)>,
+}
+
+impl<'a> CloseRows<'a> {
+    pub(crate) fn of(closes: &'a [(i64, CloseHistory)]) -> CloseRows<'a> {
+        CloseRows {
+            ids: closes.iter().map(|(id, _)| *id).collect(),
+            steps: closes
+                .iter()
+                .flat_map(|(id, c)| c.steps.iter().map(move |s| (*id, s)))
+                .collect(),
+            months: closes
+                .iter()
+                .flat_map(|(id, c)| c.months.iter().map(move |(month, e)| (*id, *month, e)))
+                .collect(),
+        }
+    }
 }
 
 impl CloseHistory {
