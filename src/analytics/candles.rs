@@ -11,6 +11,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::prices::Prices;
 use crate::domain::DailyRecord;
 
 /// The most candles one request may span; beyond this a client must narrow the range.
@@ -100,24 +101,15 @@ impl FromStr for Interval {
 }
 
 /// One period's prices; also what `/api/v1/coins/{symbol}/history` lists, field for field
-/// (its names are the candle's own, no wire renames, so one type serves both; the schema
-/// keeps the name the API has always published).
+/// (the schema keeps the name the API has always published).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 #[schema(as = CandleEntry, description = "One OHLCV candle.")]
 pub struct Candle {
-    // See [`Interval::period_start`].
-    /// The period start: the day (1d), the ISO week's Monday (1w), the 1st (1M).
-    pub date: NaiveDate,
-    /// The first day's open.
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    /// The last day's close.
-    pub close: f64,
-    /// The sum over the candle's days.
-    pub volume: f64,
-    /// The last day's market cap.
-    pub market_cap: f64,
+    // Dated by `Interval::period_start`; a one-day candle's prices are its record's.
+    /// The period's prices, dated by its start: the day (1d), the ISO week's Monday (1w), the
+    /// 1st of the month (1M).
+    #[serde(flatten)]
+    pub prices: Prices,
     /// How many daily records the candle holds.
     pub days: u32,
 }
@@ -128,22 +120,20 @@ pub fn candles(records: &[DailyRecord], interval: Interval) -> Vec<Candle> {
     for record in records {
         let start = interval.period_start(record.date());
         match out.last_mut() {
-            Some(candle) if candle.date == start => {
-                candle.high = candle.high.max(record.high());
-                candle.low = candle.low.min(record.low());
-                candle.close = record.close();
-                candle.volume += record.volume();
-                candle.market_cap = record.market_cap();
+            Some(candle) if candle.prices.date == start => {
+                let prices = &mut candle.prices;
+                prices.high = prices.high.max(record.high());
+                prices.low = prices.low.min(record.low());
+                prices.close = record.close();
+                prices.volume += record.volume();
+                prices.market_cap = record.market_cap();
                 candle.days += 1;
             }
             _ => out.push(Candle {
-                date: start,
-                open: record.open(),
-                high: record.high(),
-                low: record.low(),
-                close: record.close(),
-                volume: record.volume(),
-                market_cap: record.market_cap(),
+                prices: Prices {
+                    date: start,
+                    ..Prices::from(record)
+                },
                 days: 1,
             }),
         }
@@ -220,27 +210,32 @@ mod tests {
         ];
         let weeks = candles(&records, Interval::Week);
         assert_eq!(weeks.len(), 3);
-        assert_eq!(weeks[0].date, day("2021-06-21"));
+        assert_eq!(weeks[0].prices.date, day("2021-06-21"));
         assert_eq!(weeks[0].days, 1);
         assert_eq!(
             weeks[1],
             Candle {
-                date: day("2021-06-28"),
-                open: 2.0,
-                high: 9.0,
-                low: 0.25,
-                close: 3.5,
-                volume: 7.0,
-                market_cap: 350.0,
+                prices: Prices {
+                    date: day("2021-06-28"),
+                    open: 2.0,
+                    high: 9.0,
+                    low: 0.25,
+                    close: 3.5,
+                    volume: 7.0,
+                    market_cap: 350.0,
+                },
                 days: 3,
             }
         );
-        assert_eq!((weeks[2].date, weeks[2].days), (day("2021-07-05"), 1));
+        assert_eq!(
+            (weeks[2].prices.date, weeks[2].days),
+            (day("2021-07-05"), 1)
+        );
 
         let months = candles(&records, Interval::Month);
         let summary: Vec<(NaiveDate, u32, f64, f64)> = months
             .iter()
-            .map(|c| (c.date, c.days, c.open, c.close))
+            .map(|c| (c.prices.date, c.days, c.prices.open, c.prices.close))
             .collect();
         assert_eq!(
             summary,
@@ -253,7 +248,7 @@ mod tests {
         let days = candles(&records, Interval::Day);
         assert_eq!(days.len(), records.len());
         assert!(days.iter().all(|c| c.days == 1));
-        assert_eq!(days[2].high, 9.0);
+        assert_eq!(days[2].prices.high, 9.0);
     }
 
     #[test]

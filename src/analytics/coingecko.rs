@@ -8,11 +8,10 @@
 //! instant. "Now" is the end of the latest day held, L+1 00:00:00 UTC.
 
 use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::market_day::{MarketDay, Previous};
 use super::percent::percent_change;
+use super::prices::Prices;
 use crate::domain::{iso_date, DailyRecord};
 
 const SECS_PER_DAY: i64 = 86_400;
@@ -215,60 +214,14 @@ impl Quote<'_> {
 
     /// `record` with every amount (open, high, low, close, volume, market cap) in this
     /// quote, each divided by the quote's close of the record's day.
-    pub fn convert(&self, record: &DailyRecord) -> Option<Quoted> {
+    pub fn convert(&self, record: &DailyRecord) -> Option<Prices> {
         let rate = self.rate(record.date())?;
-        Some(Quoted::from(record).divided_by(rate))
+        Some(Prices::from(record).divided_by(rate))
     }
 
     /// A USD amount of `day` in this quote.
     pub fn amount(&self, usd: f64, day: NaiveDate) -> Option<f64> {
         self.rate(day).map(|rate| usd / rate)
-    }
-}
-
-/// A record's amounts in some quote currency: US dollars as stored (`From<&DailyRecord>`),
-/// or another through a rate. Not a [`DailyRecord`]: a cross rate can carry a value past the
-/// bounds a stored record keeps to. Also the `latest` day of `/api/v1/coins/{symbol}`, field
-/// for field (the names are the record's own, no wire renames, so one type serves both; the
-/// schema keeps the name the API has always published).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-#[schema(as = DailyPrices, description = "One day's prices.")]
-pub struct Quoted {
-    pub date: NaiveDate,
-    pub open: f64,
-    pub high: f64,
-    pub low: f64,
-    pub close: f64,
-    pub volume: f64,
-    pub market_cap: f64,
-}
-
-impl From<&DailyRecord> for Quoted {
-    fn from(r: &DailyRecord) -> Self {
-        Quoted {
-            date: r.date(),
-            open: r.open(),
-            high: r.high(),
-            low: r.low(),
-            close: r.close(),
-            volume: r.volume(),
-            market_cap: r.market_cap(),
-        }
-    }
-}
-
-impl Quoted {
-    /// Every amount divided by `rate` (the quote's close in US dollars).
-    fn divided_by(self, rate: f64) -> Quoted {
-        Quoted {
-            date: self.date,
-            open: self.open / rate,
-            high: self.high / rate,
-            low: self.low / rate,
-            close: self.close / rate,
-            volume: self.volume / rate,
-            market_cap: self.market_cap / rate,
-        }
     }
 }
 
@@ -481,7 +434,7 @@ pub fn reference_days(day: NaiveDate, timeframes: &[Lookback], sparkline: bool) 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Figures {
     /// The record of `day`, converted; `None` without a record or a rate that day.
-    pub today: Option<Quoted>,
+    pub today: Option<Prices>,
     /// The converted close and market cap of the day before.
     pub yesterday: Option<Previous>,
 }

@@ -9,6 +9,7 @@ pub mod market_day;
 pub mod markets;
 pub mod order;
 pub mod percent;
+pub mod prices;
 pub mod search;
 pub mod stats;
 

@@ -13,8 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::coin_by_symbol;
 use crate::analytics::candles::{candles, Candle, Interval, MAX_CANDLES};
-use crate::analytics::coingecko::Quoted;
 use crate::analytics::coins::{overview, PricePoint};
+use crate::analytics::prices::Prices;
 use crate::cache::CacheKey;
 use crate::domain::DailyRecord;
 use crate::http::error::ErrorBody;
@@ -60,7 +60,7 @@ pub struct CoinDetail {
     pub last_date: NaiveDate,
     pub days: usize,
     /// The most recent record.
-    pub latest: Quoted,
+    pub latest: Prices,
     /// The highest daily high (the earliest day on a tie).
     pub ath: DatedPrice,
     /// The lowest daily low (the earliest day on a tie).
@@ -123,7 +123,6 @@ fn path_symbol(path: Result<Path<String>, PathRejection>) -> Result<String, ApiE
     })
 }
 
-/// `GET /api/v1/coins`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins",
@@ -173,7 +172,6 @@ async fn coin_list(state: &AppState) -> Result<Vec<CoinSummary>, ApiError> {
     Ok(coins)
 }
 
-/// `GET /api/v1/coins/{symbol}`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins/{symbol}",
@@ -223,13 +221,12 @@ async fn coin_detail(state: &AppState, symbol: &str) -> Result<CoinDetail, ApiEr
         first_date: o.first_date,
         last_date: o.last_date,
         days: o.days,
-        latest: Quoted::from(&o.latest),
+        latest: Prices::from(&o.latest),
         ath: o.ath.into(),
         atl: o.atl.into(),
     })
 }
 
-/// `GET /api/v1/coins/{symbol}/history`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/coins/{symbol}/history",
