@@ -106,7 +106,6 @@ struct WrittenRecords {
     unchanged: usize,
 }
 
-/// `PUT /api/v1/coins/{symbol}`.
 #[utoipa::path(
     put,
     path = "/api/v1/coins/{symbol}",
@@ -164,7 +163,6 @@ pub async fn put_coin(
     }
 }
 
-/// `POST /api/v1/coins/{symbol}/records`.
 #[utoipa::path(
     post,
     path = "/api/v1/coins/{symbol}/records",

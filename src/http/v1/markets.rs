@@ -118,8 +118,8 @@ impl MarketsQuery {
     }
 }
 
-/// `GET /api/v1/markets`, through the read cache. The rows are sorted, so the order of
-/// `ids` does not change the answer and the key treats them as a set.
+// Through the read cache. The rows are sorted, so the order of `ids` does not change the
+// answer and the key treats them as a set.
 #[utoipa::path(
     get,
     path = "/api/v1/markets",

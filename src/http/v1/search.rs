@@ -85,7 +85,6 @@ impl SearchQuery {
     }
 }
 
-/// `GET /api/v1/search`, through the read cache.
 #[utoipa::path(
     get,
     path = "/api/v1/search",

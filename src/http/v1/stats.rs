@@ -88,14 +88,20 @@ fn too_many(count: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `GET /api/v1/stats`, through the read cache. The answer lists coins in the order
-/// asked for, so the key keeps that order (case aside).
+// Through the read cache. The answer lists coins in the order asked for, so the key keeps
+// that order (case aside).
 #[utoipa::path(
     get,
     path = "/api/v1/stats",
     tag = "v1",
     operation_id = "stats",
     summary = "Returns, volatility, drawdown and correlations over a range",
+    description = "Per coin, over `from`..`to`: the total return from the first close to the \
+        last, the annualized volatility (sample standard deviation of the daily log returns, \
+        times sqrt(365)), the maximum drawdown with its peak and trough, and the best and worst \
+        day; then the Pearson correlations of the daily log returns, over the days on which \
+        every coin has one. A daily return needs records on two consecutive calendar days: \
+        there is none across a gap in the data. Returns, volatility and drawdown are in percent.",
     params(StatsParams),
     responses(
         (status = 200, description = "The statistics, coins in the order requested.",
