@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ObjectBuilder, OpenApi as OpenApiDocument, Required, ResponseBuilder, Type};
+use utoipa::openapi::{
+    ContentBuilder, ObjectBuilder, OpenApi as OpenApiDocument, Ref, Required, ResponseBuilder, Type,
+};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
@@ -80,6 +82,7 @@ pub fn spec() -> &'static OpenApiDocument {
     SPEC.get_or_init(|| {
         let mut spec = super::routes().into_openapi();
         document_read_cache(&mut spec);
+        document_unavailable(&mut spec);
         spec
     })
 }
@@ -142,6 +145,41 @@ fn document_read_cache(spec: &mut OpenApiDocument) {
                 .or_insert_with(|| cache_control.clone());
         }
         responses.insert("304".into(), not_modified.clone().into());
+    }
+}
+
+/// Every route that reads or writes the database (the ones that document its failure, a 500)
+/// answers 503 while the database cannot be reached (`ApiError::Unavailable`): described here
+/// once for all of them, as `/readyz` describes its own.
+fn document_unavailable(spec: &mut OpenApiDocument) {
+    let unavailable = ResponseBuilder::new()
+        .description(
+            "The database cannot be reached right now: not the request's fault; retry shortly \
+             (a load balancer holds traffic, as `/readyz` tells it).",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if responses.contains_key("500") {
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| unavailable.clone().into());
+            }
+        }
     }
 }
 

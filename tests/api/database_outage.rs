@@ -83,6 +83,9 @@ async fn requests_get_503_while_the_database_is_down_and_recover_after() {
     // Needs the database: 503 in JSON, saying what is wrong.
     let error = app.get_error("/api/v1/coins/BTC", 503).await;
     assert!(error.contains("database"), "{error}");
+    // As the route's description says (the spec is built without the database).
+    let spec: serde_json::Value = app.get_ok("/openapi.json").await;
+    assert!(spec["paths"]["/api/v1/coins/{symbol}"]["get"]["responses"]["503"].is_object());
     let error = app.get_error("/readyz", 503).await;
     assert!(error.contains("database"), "{error}");
     // Answered before the outage, at the generation still current: served from the cache.

@@ -304,3 +304,49 @@ fn v3_query(path: &str) -> Option<&'static str> {
         _ => "",
     })
 }
+
+/// A route that can fail on the database (it documents that 500) also documents the 503 it
+/// answers while the database cannot be reached (tests/api/database_outage.rs); a route that
+/// never touches the database documents neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_on_the_database_documents_its_503() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let spec = spec(&app).await;
+    let mut on_database = BTreeSet::new();
+    for (method, path) in operations(&spec) {
+        let responses = &spec["paths"][&path][&method]["responses"];
+        if responses.get("500").is_none() {
+            assert!(
+                responses.get("503").is_none() || path == "/readyz",
+                "{method} {path}"
+            );
+            continue;
+        }
+        assert_eq!(
+            responses["503"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "{method} {path}"
+        );
+        on_database.insert((method, path));
+    }
+    // The reads of every API, the two writes and the export; not the probes or the web files.
+    for route in [
+        ("get", "/dashboard"),
+        ("get", "/search"),
+        ("get", "/api/v1/coins/{symbol}"),
+        ("get", "/api/v1/export"),
+        ("put", "/api/v1/coins/{symbol}"),
+        ("post", "/api/v1/coins/{symbol}/records"),
+        ("get", "/api/v3/coins/markets"),
+        ("get", "/api/v3/coins/{id}/ohlc/range"),
+    ] {
+        assert!(
+            on_database.contains(&(route.0.to_owned(), route.1.to_owned())),
+            "{route:?}"
+        );
+    }
+    assert_eq!(on_database.len(), 22, "{on_database:?}");
+    for path in ["/healthz", "/metrics", "/api/v3/ping", "/assets/{file}"] {
+        assert!(spec["paths"][path]["get"]["responses"].get("503").is_none());
+    }
+}
