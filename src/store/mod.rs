@@ -1025,10 +1025,8 @@ macro_rules! common_writes {
                 .await?)
         }
 
-        async fn stored_records(&mut self) -> StoreResult<i64> {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM record")
-                .fetch_one(&mut *self.tx)
-                .await?)
+        async fn holds_records(&mut self) -> StoreResult<bool> {
+            holds_records(&mut *self.tx).await
         }
 
         async fn bump_generation(&mut self) -> StoreResult<i64> {

@@ -86,8 +86,8 @@ pub(crate) trait WriteTransaction: Sized {
     ) -> StoreResult<()>;
     /// The largest batch `insert_records`/`update_records` take at once.
     fn batch_rows(&self) -> usize;
-    /// The number of record rows stored, all coins together.
-    async fn stored_records(&mut self) -> StoreResult<i64>;
+    /// Whether `record` holds any row (one probe, not a count of millions).
+    async fn holds_records(&mut self) -> StoreResult<bool>;
     /// Called before the first row of a bulk load is written, so the backend can prepare
     /// (e.g. defer index maintenance).
     async fn begin_bulk(&mut self) -> StoreResult<()>;
@@ -233,7 +233,7 @@ pub(crate) async fn apply<T: WriteTransaction>(
         .filter(|(_, unchanged)| !**unchanged)
         .map(|(u, _)| u.records.len())
         .sum();
-    if rows >= BULK_LOAD_ROWS && is_bulk_load(rows, tx.stored_records().await?) {
+    if rows >= BULK_LOAD_ROWS && is_bulk_load(rows, tx.holds_records().await?) {
         tx.begin_bulk().await?;
     }
 
@@ -624,14 +624,14 @@ async fn free_coin_id<T: WriteTransaction>(tx: &mut T, name: &str) -> StoreResul
     )))
 }
 
-/// Whether a write of `rows` into a table holding `stored` rows is a bulk load (the backend
+/// Whether a write of `rows` into `record` is a bulk load (the backend
 /// may drop secondary indexes until commit). Only into an empty table: on PostgreSQL dropping
 /// an index takes an exclusive lock on `record` until commit, which blocked every reader of a
 /// live database for the whole of a 570,000-row import (2 s). Into a table that holds data,
 /// rows go in with the indexes in place, under plain row locks, so readers read the previous
 /// data until the commit (MVCC), and the write stays one transaction.
-pub(crate) fn is_bulk_load(rows: usize, stored: i64) -> bool {
-    rows >= BULK_LOAD_ROWS && stored == 0
+pub(crate) fn is_bulk_load(rows: usize, table_holds_records: bool) -> bool {
+    rows >= BULK_LOAD_ROWS && !table_holds_records
 }
 
 #[cfg(test)]
@@ -640,13 +640,13 @@ mod bulk_tests {
 
     #[test]
     fn only_a_large_load_into_an_empty_table_is_a_bulk_load() {
-        assert!(is_bulk_load(BULK_LOAD_ROWS, 0));
-        assert!(is_bulk_load(7_000_000, 0));
-        // The campaign's case: 570,000 rows into a live database of 37,082. Dropping the
+        assert!(is_bulk_load(BULK_LOAD_ROWS, false));
+        assert!(is_bulk_load(7_000_000, false));
+        // The campaign's case: 570,000 rows into a live database (of 37,082). Dropping the
         // indexes would lock every reader out until commit.
-        assert!(!is_bulk_load(570_000, 37_082));
-        assert!(!is_bulk_load(7_000_000, 1));
-        assert!(!is_bulk_load(BULK_LOAD_ROWS - 1, 0));
+        assert!(!is_bulk_load(570_000, true));
+        assert!(!is_bulk_load(7_000_000, true));
+        assert!(!is_bulk_load(BULK_LOAD_ROWS - 1, false));
     }
 }
 
