@@ -2,6 +2,7 @@
 //! `/api/v3`), and against a small fault-injecting source (an axum router on port 0).
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use serde_json::json;
 
 use krispyto::domain::{CoinName, DailyRecord, Symbol};
@@ -195,11 +198,13 @@ fn chart() -> serde_json::Value {
 }
 
 /// The first request of each path of `limited`, `flaky` and `stalled` misbehaves, then
-/// they answer; `garbled` never answers JSON; `inverted` sends a candle with high < low.
+/// they answer; `garbled` never answers JSON; `inverted` sends a candle with high < low;
+/// `gzipped` answers gzip, as CoinGecko does, to a request that accepts it (and 406 to one
+/// that does not).
 async fn coin_route(
     State(faults): State<Shared>,
     Path((coin, what)): Path<(String, String)>,
-    _headers: HeaderMap,
+    headers: HeaderMap,
 ) -> Response {
     let key = format!("{coin}/{what}");
     let seen = {
@@ -229,15 +234,36 @@ async fn coin_route(
     } else {
         chart()
     };
+    if coin == "gzipped" {
+        let accepts_gzip = headers
+            .get("accept-encoding")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip"));
+        if !accepts_gzip {
+            return (StatusCode::NOT_ACCEPTABLE, "gzip only").into_response();
+        }
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(body.to_string().as_bytes()).unwrap();
+        let gzipped = encoder.finish().unwrap();
+        return (
+            [
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
+            gzipped,
+        )
+            .into_response();
+    }
     axum::Json(body).into_response()
 }
 
 async fn coins_list() -> Response {
-    let coins: Vec<serde_json::Value> =
-        ["good", "limited", "flaky", "stalled", "garbled", "inverted"]
-            .iter()
-            .map(|id| json!({"id": id, "symbol": id, "name": format!("Coin {id}")}))
-            .collect();
+    let coins: Vec<serde_json::Value> = [
+        "good", "limited", "flaky", "stalled", "garbled", "inverted", "gzipped",
+    ]
+    .iter()
+    .map(|id| json!({"id": id, "symbol": id, "name": format!("Coin {id}")}))
+    .collect();
     axum::Json(coins).into_response()
 }
 
@@ -285,7 +311,7 @@ async fn faults_are_retried_or_fail_their_coin_alone(backend: Backend) {
             .result
             .clone()
     };
-    for id in ["good", "limited", "flaky", "stalled"] {
+    for id in ["good", "limited", "flaky", "stalled", "gzipped"] {
         let summary = outcome(id).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(summary.inserted, 3, "{id}");
     }
@@ -310,7 +336,7 @@ async fn faults_are_retried_or_fail_their_coin_alone(backend: Backend) {
     // Nothing half-written: the failed coins do not even exist; the others hold their days.
     let stored = everything(&mirror.store).await;
     let ids: Vec<&str> = stored.keys().map(String::as_str).collect();
-    assert_eq!(ids, ["flaky", "good", "limited", "stalled"]);
+    assert_eq!(ids, ["flaky", "good", "gzipped", "limited", "stalled"]);
     let good = &stored["good"];
     assert_eq!((good.0.as_str(), good.1.as_str()), ("GOOD", "Coin good"));
     assert_eq!(good.2.len(), 3);
