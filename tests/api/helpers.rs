@@ -211,6 +211,9 @@ pub async fn spawn_app_configured(db: TestDatabase, tweak: impl FnOnce(&mut AppC
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // The bytes the server sends, as sent: reqwest's `gzip` feature (which sync
+            // turns on) would otherwise ask for gzip and inflate every answer.
+            .no_gzip()
             .build()
             .unwrap(),
         store,
