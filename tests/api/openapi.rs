@@ -350,3 +350,27 @@ async fn every_route_on_the_database_documents_its_503() {
         assert!(spec["paths"][path]["get"]["responses"].get("503").is_none());
     }
 }
+
+/// The routes whose rules are not in their parameters describe them to the people who call
+/// them (with a `summary`, utoipa publishes no doc comment: the description is explicit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_and_stats_describe_their_conventions() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let spec = spec(&app).await;
+    let description = |path: &str| {
+        spec["paths"][path]["get"]["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} has no description"))
+            .to_owned()
+    };
+    let export = description("/api/v1/export");
+    assert!(
+        export.contains("date,open,high,low,close,volume,market_cap"),
+        "{export}"
+    );
+    assert!(export.contains("NDJSON"), "{export}");
+    assert!(export.contains("unrounded"), "{export}");
+    let stats = description("/api/v1/stats");
+    assert!(stats.contains("sqrt(365)"), "{stats}");
+    assert!(stats.contains("gap"), "{stats}");
+}

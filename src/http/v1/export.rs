@@ -68,17 +68,18 @@ impl ExportQuery {
     }
 }
 
-/// Every record of the selected coins as one CSV or NDJSON download, ordered by coin then
-/// date. CSV: a header line, then `date,open,high,low,close,volume,market_cap`, with `name,symbol`
-/// first when the export can hold several coins (`ids` absent, `all`, or two or more).
-/// NDJSON: one `{"symbol","name","date","open","high","low","close","volume","market_cap"}`
-/// object per line. Numbers are unrounded: each parses back to the exact stored value.
 #[utoipa::path(
     get,
     path = "/api/v1/export",
     tag = "data",
     operation_id = "export",
     summary = "Download records as CSV or NDJSON (streamed)",
+    description = "Every record of the selected coins as one download, ordered by coin then \
+        date. CSV: a header line, then `date,open,high,low,close,volume,market_cap`, with \
+        `name,symbol` first when the export can hold several coins (`ids` absent, `all`, or two \
+        or more). NDJSON: one \
+        `{\"symbol\",\"name\",\"date\",\"open\",\"high\",\"low\",\"close\",\"volume\",\"market_cap\"}` \
+        object per line. Numbers are unrounded: each parses back to the exact stored value.",
     params(ExportParams),
     responses(
         (status = 200, description = "The records, streamed. `Content-Disposition` names the file.",
