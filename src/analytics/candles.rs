@@ -11,7 +11,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::prices::Prices;
+use super::prices::prices_object;
 use crate::domain::DailyRecord;
 
 /// The most candles one request may span; beyond this a client must narrow the range.
@@ -100,18 +100,22 @@ impl FromStr for Interval {
     }
 }
 
-/// One period's prices; also what `/api/v1/coins/{symbol}/history` lists, field for field
-/// (the schema keeps the name the API has always published).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
-#[schema(as = CandleEntry, description = "One OHLCV candle.")]
-pub struct Candle {
-    // Dated by `Interval::period_start`; a one-day candle's prices are its record's.
-    /// The period's prices, dated by its start: the day (1d), the ISO week's Monday (1w), the
-    /// 1st of the month (1M).
-    #[serde(flatten)]
-    pub prices: Prices,
-    /// How many daily records the candle holds.
-    pub days: u32,
+prices_object! {
+    /// One period's prices; also what `/api/v1/coins/{symbol}/history` lists, field for field
+    /// (the schema keeps the name the API has always published). Dated by
+    /// [`Interval::period_start`].
+    #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+    #[schema(
+        as = CandleEntry,
+        description = "One OHLCV candle: `date` is the period start (the day for 1d, the ISO \
+            week's Monday for 1w, the 1st for 1M); open is the first day's open, close and \
+            market_cap the last day's, high the maximum, low the minimum, volume the sum over \
+            the candle's days."
+    )]
+    pub struct Candle {
+        /// How many daily records the candle holds.
+        pub days: u32,
+    }
 }
 
 /// Folds `records` (sorted by date, ascending, one per day) into candles, ascending by date.
@@ -120,20 +124,22 @@ pub fn candles(records: &[DailyRecord], interval: Interval) -> Vec<Candle> {
     for record in records {
         let start = interval.period_start(record.date());
         match out.last_mut() {
-            Some(candle) if candle.prices.date == start => {
-                let prices = &mut candle.prices;
-                prices.high = prices.high.max(record.high());
-                prices.low = prices.low.min(record.low());
-                prices.close = record.close();
-                prices.volume += record.volume();
-                prices.market_cap = record.market_cap();
+            Some(candle) if candle.date == start => {
+                candle.high = candle.high.max(record.high());
+                candle.low = candle.low.min(record.low());
+                candle.close = record.close();
+                candle.volume += record.volume();
+                candle.market_cap = record.market_cap();
                 candle.days += 1;
             }
             _ => out.push(Candle {
-                prices: Prices {
-                    date: start,
-                    ..Prices::from(record)
-                },
+                date: start,
+                open: record.open(),
+                high: record.high(),
+                low: record.low(),
+                close: record.close(),
+                volume: record.volume(),
+                market_cap: record.market_cap(),
                 days: 1,
             }),
         }
@@ -210,32 +216,27 @@ mod tests {
         ];
         let weeks = candles(&records, Interval::Week);
         assert_eq!(weeks.len(), 3);
-        assert_eq!(weeks[0].prices.date, day("2021-06-21"));
+        assert_eq!(weeks[0].date, day("2021-06-21"));
         assert_eq!(weeks[0].days, 1);
         assert_eq!(
             weeks[1],
             Candle {
-                prices: Prices {
-                    date: day("2021-06-28"),
-                    open: 2.0,
-                    high: 9.0,
-                    low: 0.25,
-                    close: 3.5,
-                    volume: 7.0,
-                    market_cap: 350.0,
-                },
+                date: day("2021-06-28"),
+                open: 2.0,
+                high: 9.0,
+                low: 0.25,
+                close: 3.5,
+                volume: 7.0,
+                market_cap: 350.0,
                 days: 3,
             }
         );
-        assert_eq!(
-            (weeks[2].prices.date, weeks[2].days),
-            (day("2021-07-05"), 1)
-        );
+        assert_eq!((weeks[2].date, weeks[2].days), (day("2021-07-05"), 1));
 
         let months = candles(&records, Interval::Month);
         let summary: Vec<(NaiveDate, u32, f64, f64)> = months
             .iter()
-            .map(|c| (c.prices.date, c.days, c.prices.open, c.prices.close))
+            .map(|c| (c.date, c.days, c.open, c.close))
             .collect();
         assert_eq!(
             summary,
@@ -248,7 +249,7 @@ mod tests {
         let days = candles(&records, Interval::Day);
         assert_eq!(days.len(), records.len());
         assert!(days.iter().all(|c| c.days == 1));
-        assert_eq!(days[2].prices.high, 9.0);
+        assert_eq!(days[2].high, 9.0);
     }
 
     #[test]

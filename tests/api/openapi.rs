@@ -374,3 +374,30 @@ async fn the_export_and_stats_describe_their_conventions() {
     assert!(stats.contains("sqrt(365)"), "{stats}");
     assert!(stats.contains("gap"), "{stats}");
 }
+
+/// The price objects list their properties (no `allOf`): a candle is a day's prices plus
+/// `days`, each schema flat, as generated clients and the spec's readers expect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candles_and_daily_prices_list_their_properties() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let spec = spec(&app).await;
+    let day = [
+        "date",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "market_cap",
+    ];
+    for (schema, extra) in [("DailyPrices", None), ("CandleEntry", Some("days"))] {
+        let required: Vec<&str> = spec["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema} lists no required properties"))
+            .iter()
+            .map(|name| name.as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = day.iter().copied().chain(extra).collect();
+        assert_eq!(required, expected, "{schema}");
+    }
+}
