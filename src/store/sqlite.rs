@@ -352,7 +352,7 @@ pub(super) async fn stream_records(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let snapshot = conn.transaction()?;
         send_batches(&snapshot, &sql, params, &sender)
     })
@@ -909,6 +909,14 @@ mod tests {
         .unwrap()
     }
 
+    /// The pool of a store these tests opened (always SQLite).
+    fn pool_of(store: &Store) -> &sqlx::SqlitePool {
+        match store {
+            Store::Sqlite(pool) => pool,
+            Store::Postgres(_) => unreachable!("the SQLite tests open SQLite stores"),
+        }
+    }
+
     /// A database file of its own, migrated, in `dir`.
     async fn file_store(dir: &std::path::Path, max_connections: u32) -> Store {
         let store = connect_file(dir, max_connections).await;
@@ -948,9 +956,7 @@ mod tests {
     async fn a_first_bulk_load_alone_on_the_file_skips_the_wal_and_returns_to_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = file_store(dir.path(), 4).await;
-        let Store::Sqlite(pool) = &store else {
-            unreachable!()
-        };
+        let pool = pool_of(&store);
         let updates = bulk_updates();
         assert!(updates.iter().map(|u| u.records.len()).sum::<usize>() >= BULK_LOAD_ROWS);
         // Connections of its own pool are closed for it, even those given back just now.
@@ -987,14 +993,8 @@ mod tests {
     }
 
     async fn coin_id_of(store: &Store, symbol: &str) -> i64 {
-        store
-            .currencies()
-            .await
-            .unwrap()
-            .iter()
-            .find(|c| c.symbol.as_str() == symbol)
-            .unwrap()
-            .id
+        let symbol = Symbol::parse(symbol).unwrap();
+        store.currency_by_symbol(&symbol).await.unwrap().unwrap().id
     }
 
     #[tokio::test]
@@ -1018,9 +1018,7 @@ mod tests {
         assert_eq!(summary.inserted, 200_000);
         assert_eq!(reader.record_count().await.unwrap(), 200_000);
         assert!(wal_bytes(dir.path()) > 1 << 20);
-        let Store::Sqlite(pool) = &store else {
-            unreachable!()
-        };
+        let pool = pool_of(&store);
         assert_eq!(journal_mode(pool).await, "wal");
     }
 
@@ -1028,9 +1026,7 @@ mod tests {
     async fn a_failed_bulk_load_without_the_wal_leaves_the_database_empty_and_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
         let store = file_store(dir.path(), 1).await;
-        let Store::Sqlite(pool) = &store else {
-            unreachable!()
-        };
+        let pool = pool_of(&store);
         // The last coin takes the first one's name: the currency insert fails after 99
         // coins' rows were written.
         let mut updates = bulk_updates();
@@ -1145,9 +1141,7 @@ mod tests {
             .apply(&[coin("AAA", vec![record("2021-01-01", 10.0)])])
             .await
             .unwrap();
-        let Store::Sqlite(pool) = &store else {
-            unreachable!()
-        };
+        let pool = pool_of(&store);
         // Digits and dashes pass the table's CHECK, but no such day exists.
         sqlx::query("UPDATE record SET date = '2021-02-30'")
             .execute(pool)
@@ -1204,9 +1198,7 @@ mod tests {
             }
         }
         let store = connect_file(dir.path(), 2).await;
-        let Store::Sqlite(pool) = &store else {
-            unreachable!()
-        };
+        let pool = pool_of(&store);
         sqlx::migrate::Migrator::new(old.as_path())
             .await
             .unwrap()
